@@ -1,0 +1,71 @@
+package keyhook
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Client is an application. The secret is stored as a hash only; the
+// plaintext is shown once, when it is generated.
+type Client struct {
+	ClientID                string
+	SecretHash              string
+	Name                    string
+	Description             string
+	AppType                 string
+	IsFirstParty            bool
+	OIDCConformant          bool
+	GrantTypes              []string
+	Callbacks               []string
+	AllowedOrigins          []string
+	WebOrigins              []string
+	AllowedLogoutURLs       []string
+	TokenEndpointAuthMethod string
+	ClientMetadata          map[string]string
+	// Extra holds Auth0 client properties keyhook accepts and returns but does
+	// not interpret (jwt_configuration, refresh_token, logo_uri, …), keyed by
+	// their JSON names.
+	Extra     map[string]json.RawMessage
+	Global    bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// ResourceServer is an API: the audience tokens are issued for.
+type ResourceServer struct {
+	ID                  string
+	Identifier          string
+	Name                string
+	Scopes              []ResourceServerScope
+	SigningAlg          string
+	TokenLifetime       int // seconds
+	TokenLifetimeForWeb int
+	AllowOfflineAccess  bool
+	SkipConsent         bool
+	TokenDialect        string
+	EnforcePolicies     bool
+	IsSystem            bool
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+}
+
+// ResourceServerScope is one permission an API defines.
+type ResourceServerScope struct {
+	Value       string `json:"value"`
+	Description string `json:"description,omitempty"`
+}
+
+// ClientGrant lets a client obtain tokens for an audience with some scopes
+// through the client credentials grant.
+type ClientGrant struct {
+	ID                   string
+	ClientID             string
+	Audience             string
+	Scope                []string
+	AllowAnyOrganization bool
+	OrganizationUsage    string
+	SubjectType          string
+	IsSystem             bool
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
+}

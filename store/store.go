@@ -1,0 +1,178 @@
+// Package store is the storage contract: the interfaces every backend
+// implements, their parameter structs, the transaction runner and the sentinel
+// errors. store/sqlite and store/postgres implement it; store/storetest is the
+// conformance suite both run.
+//
+// It imports the domain package and the standard library only.
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/keyhook/keyhook"
+)
+
+// Sentinel errors; implementations wrap them with %w.
+var (
+	ErrNotFound = keyhook.ErrNotFound
+	ErrConflict = keyhook.ErrConflict
+)
+
+// Store is a database. Every Querier method outside InTx runs in its own
+// implicit transaction.
+type Store interface {
+	Querier
+	// InTx runs fn in one transaction: committed if fn returns nil, rolled
+	// back otherwise. Jobs inserted through the Tx are committed with it.
+	InTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
+	// Ping checks that the database answers.
+	Ping(ctx context.Context) error
+	// Close releases the database.
+	Close() error
+}
+
+// Tx is a Querier inside a transaction that can also enqueue background jobs
+// atomically with the change (River's InsertTx).
+type Tx interface {
+	Querier
+	JobInsert(ctx context.Context, job JobArgs) error
+}
+
+// JobArgs is a background job's payload. It has River's JobArgs shape, so any
+// river.JobArgs is a JobArgs; implementations serialise it as JSON.
+type JobArgs interface {
+	Kind() string
+}
+
+// Sealer encrypts secret values before they reach the database and decrypts
+// them on the way out (AES-256-GCM in production). Implementations call it for
+// hook secrets and signing keys.
+type Sealer interface {
+	Seal(plaintext []byte) ([]byte, error)
+	Open(ciphertext []byte) ([]byte, error)
+}
+
+// Querier is every read and write the server performs.
+type Querier interface {
+	ConnectionCreate(ctx context.Context, c *keyhook.Connection) error
+	ConnectionGetByName(ctx context.Context, name string) (*keyhook.Connection, error)
+	ConnectionList(ctx context.Context) ([]keyhook.Connection, error)
+
+	UserCreate(ctx context.Context, u *keyhook.User) error
+	UserGetByID(ctx context.Context, id string) (*keyhook.User, error)
+	// UserGetByEmail matches email case-insensitively within a connection.
+	UserGetByEmail(ctx context.Context, connection, email string) (*keyhook.User, error)
+	UserGetByUsername(ctx context.Context, connection, username string) (*keyhook.User, error)
+	UserList(ctx context.Context, p UserListParams) ([]keyhook.User, int, error)
+	// UserUpdate replaces every stored field of the user with u's.
+	UserUpdate(ctx context.Context, u *keyhook.User) error
+	UserDelete(ctx context.Context, id string) error
+
+	ClientCreate(ctx context.Context, c *keyhook.Client) error
+	ClientGet(ctx context.Context, clientID string) (*keyhook.Client, error)
+	ClientList(ctx context.Context, p PageParams) ([]keyhook.Client, int, error)
+	ClientUpdate(ctx context.Context, c *keyhook.Client) error
+	ClientDelete(ctx context.Context, clientID string) error
+
+	ResourceServerCreate(ctx context.Context, rs *keyhook.ResourceServer) error
+	ResourceServerGet(ctx context.Context, id string) (*keyhook.ResourceServer, error)
+	ResourceServerGetByIdentifier(ctx context.Context, identifier string) (*keyhook.ResourceServer, error)
+	ResourceServerList(ctx context.Context, p ResourceServerListParams) ([]keyhook.ResourceServer, int, error)
+	ResourceServerUpdate(ctx context.Context, rs *keyhook.ResourceServer) error
+	ResourceServerDelete(ctx context.Context, id string) error
+
+	ClientGrantCreate(ctx context.Context, g *keyhook.ClientGrant) error
+	ClientGrantGet(ctx context.Context, id string) (*keyhook.ClientGrant, error)
+	// ClientGrantFind returns the grant of clientID for audience.
+	ClientGrantFind(ctx context.Context, clientID, audience string) (*keyhook.ClientGrant, error)
+	ClientGrantList(ctx context.Context, p ClientGrantListParams) ([]keyhook.ClientGrant, int, error)
+	ClientGrantUpdate(ctx context.Context, g *keyhook.ClientGrant) error
+	ClientGrantDelete(ctx context.Context, id string) error
+
+	// HookCreate fails with ErrConflict on a duplicate name or a second
+	// enabled hook for the same trigger.
+	HookCreate(ctx context.Context, h *keyhook.Hook) error
+	HookGet(ctx context.Context, id string) (*keyhook.Hook, error)
+	// HookGetEnabled returns the enabled hook of a trigger, or ErrNotFound.
+	HookGetEnabled(ctx context.Context, trigger keyhook.TriggerID) (*keyhook.Hook, error)
+	HookList(ctx context.Context, p HookListParams) ([]keyhook.Hook, int, error)
+	HookUpdate(ctx context.Context, h *keyhook.Hook) error
+	// HookDelete also deletes the hook's secrets.
+	HookDelete(ctx context.Context, id string) error
+	// HookSecretsGet returns the decrypted secrets of a hook ({} if none);
+	// ErrNotFound if the hook does not exist.
+	HookSecretsGet(ctx context.Context, hookID string) (map[string]string, error)
+	// HookSecretsPut replaces the whole secret set of a hook.
+	HookSecretsPut(ctx context.Context, hookID string, secrets map[string]string) error
+
+	LogCreate(ctx context.Context, e *keyhook.LogEntry) error
+	LogGet(ctx context.Context, logID string) (*keyhook.LogEntry, error)
+	LogList(ctx context.Context, p LogListParams) ([]keyhook.LogEntry, int, error)
+
+	// SigningKeyCreate stores a signing key; the private key is sealed.
+	SigningKeyCreate(ctx context.Context, k *SigningKey) error
+	// SigningKeyList returns every key, newest first.
+	SigningKeyList(ctx context.Context) ([]SigningKey, error)
+}
+
+// PageParams is Auth0's offset pagination: Page is 0-based; PerPage 0 means
+// the implementation's default (50). Total counts are always computed.
+type PageParams struct {
+	Page    int
+	PerPage int
+}
+
+// UserListParams filters and sorts users.
+type UserListParams struct {
+	PageParams
+	Connection string
+	// Email, when set, matches exactly (case-insensitively).
+	Email string
+	// Sort is a column name among created_at, updated_at, email, last_login,
+	// user_id, logins_count, name; SortDesc reverses it. Default created_at.
+	Sort     string
+	SortDesc bool
+}
+
+// ResourceServerListParams filters resource servers.
+type ResourceServerListParams struct {
+	PageParams
+	Identifiers []string
+}
+
+// ClientGrantListParams filters client grants.
+type ClientGrantListParams struct {
+	PageParams
+	ClientID string
+	Audience string
+}
+
+// HookListParams filters hooks. Nil pointers do not filter.
+type HookListParams struct {
+	PageParams
+	Enabled   *bool
+	TriggerID keyhook.TriggerID
+}
+
+// LogListParams lists logs newest first by default (offset pagination), or,
+// when From or Take is set, in checkpoint mode: ascending by log id, starting
+// after From.
+type LogListParams struct {
+	PageParams
+	From       string
+	Take       int
+	UserID     string
+	Type       string
+	Checkpoint bool
+	// Ascending sorts oldest first in offset mode (sort=date:1).
+	Ascending bool
+}
+
+// SigningKey is an RSA key for signing tokens. PrivateKeyPEM is plaintext in
+// memory and sealed at rest.
+type SigningKey struct {
+	KID           string
+	PrivateKeyPEM []byte
+	CreatedAt     time.Time
+}
