@@ -1,6 +1,8 @@
 package keyhook
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"time"
 )
@@ -68,4 +70,13 @@ type ClientGrant struct {
 	IsSystem             bool
 	CreatedAt            time.Time
 	UpdatedAt            time.Time
+}
+
+// HashClientSecret is how client secrets are stored and compared: SHA-256,
+// hex. Client secrets are 64 random characters (or operator-chosen), so a
+// fast hash is sound where a password hash would make every token request
+// cost tens of milliseconds.
+func HashClientSecret(secret string) string {
+	h := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(h[:])
 }

@@ -17,8 +17,8 @@ import (
 	"golang.org/x/crypto/argon2"
 )
 
-// Params are argon2id costs. DefaultParams follow RFC 9106's second
-// recommendation scaled to an interactive login (64 MiB, 1 pass).
+// Params are argon2id costs. DefaultParams are OWASP's minimum for argon2id
+// (19 MiB, 2 passes, 1 lane): a login costs tens of milliseconds, not seconds.
 type Params struct {
 	Memory  uint32 // KiB
 	Time    uint32
@@ -28,7 +28,7 @@ type Params struct {
 }
 
 // DefaultParams is what Hash uses.
-var DefaultParams = Params{Memory: 64 * 1024, Time: 1, Threads: 2, SaltLen: 16, KeyLen: 32}
+var DefaultParams = Params{Memory: 19 * 1024, Time: 2, Threads: 1, SaltLen: 16, KeyLen: 32}
 
 // ErrMismatch means the password does not match the hash.
 var ErrMismatch = errors.New("password does not match")

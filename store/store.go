@@ -26,6 +26,21 @@ type Store interface {
 	// InTx runs fn in one transaction: committed if fn returns nil, rolled
 	// back otherwise. Jobs inserted through the Tx are committed with it.
 	InTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
+
+	// JobsStart starts working background jobs with the workers the store
+	// was opened with; workers may be registered until then. It fails if the
+	// store was opened without workers (insert-only). Close stops working
+	// gracefully.
+	JobsStart(ctx context.Context) error
+	// JobList lists background jobs, oldest first.
+	JobList(ctx context.Context, p JobListParams) ([]Job, error)
+	// JobGet returns one background job, or ErrNotFound.
+	JobGet(ctx context.Context, id int64) (*Job, error)
+	// JobRetry makes a job available to be worked again now, whatever its
+	// state (redrive of a discarded or cancelled job); a running job is
+	// left alone. ErrNotFound if it does not exist.
+	JobRetry(ctx context.Context, id int64) (*Job, error)
+
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// Close releases the database.
@@ -43,6 +58,47 @@ type Tx interface {
 // river.JobArgs is a JobArgs; implementations serialise it as JSON.
 type JobArgs interface {
 	Kind() string
+}
+
+// Job states, as the queue (River) names them.
+const (
+	JobStateAvailable = "available"
+	JobStateScheduled = "scheduled"
+	JobStateRunning   = "running"
+	JobStateRetryable = "retryable"
+	JobStateCompleted = "completed"
+	JobStateCancelled = "cancelled"
+	JobStateDiscarded = "discarded"
+	JobStatePending   = "pending"
+)
+
+// Job is a background job as the queue holds it.
+type Job struct {
+	ID          int64
+	Kind        string
+	Queue       string
+	State       string // one of the JobState constants
+	Attempt     int
+	MaxAttempts int
+	Args        []byte // the JobArgs as JSON
+	Errors      []JobError
+	CreatedAt   time.Time
+	ScheduledAt time.Time
+	FinalizedAt *time.Time
+}
+
+// JobError is the failure of one attempt of a job.
+type JobError struct {
+	Attempt int
+	At      time.Time
+	Error   string
+}
+
+// JobListParams filters jobs. Empty fields do not filter; Limit 0 means 100.
+type JobListParams struct {
+	Kind  string
+	State string
+	Limit int
 }
 
 // Sealer encrypts secret values before they reach the database and decrypts

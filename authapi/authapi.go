@@ -1,0 +1,64 @@
+// Package authapi serves the user-facing parts of the Authentication API
+// that are not OAuth: database signup today (POST /dbconnections/signup),
+// password change requests and passwordless later. Blocking triggers run here
+// before anything is stored; non-blocking ones are enqueued in the same
+// transaction as the change.
+//
+// It imports the domain package, store, trigger, password and tenantlog.
+package authapi
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/keyhook/keyhook/store"
+	"github.com/keyhook/keyhook/trigger"
+)
+
+// Handler serves the Authentication API routes of this package.
+type Handler struct {
+	Store    store.Store
+	Triggers *trigger.Engine
+	Logger   *slog.Logger
+	Now      func() time.Time
+}
+
+// Mount registers the routes on mux.
+func (h *Handler) Mount(mux *http.ServeMux) {
+	mux.HandleFunc("POST /dbconnections/signup", h.signup)
+}
+
+func (h *Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (h *Handler) logger() *slog.Logger {
+	if h.Logger != nil {
+		return h.Logger
+	}
+	return slog.Default()
+}
+
+// legacyError is the error shape /dbconnections/* still answers with and
+// clients parse: {name, code, description, statusCode}.
+type legacyError struct {
+	Name        string `json:"name"`
+	Code        string `json:"code"`
+	Description any    `json:"description"`
+	StatusCode  int    `json:"statusCode"`
+}
+
+func writeLegacyError(w http.ResponseWriter, status int, name, code string, description any) {
+	writeJSON(w, status, legacyError{Name: name, Code: code, Description: description, StatusCode: status})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,287 @@
+package authapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/keyhook/keyhook"
+	"github.com/keyhook/keyhook/password"
+	"github.com/keyhook/keyhook/store"
+	"github.com/keyhook/keyhook/tenantlog"
+	"github.com/keyhook/keyhook/trigger"
+)
+
+const maxSignupBody = 64 << 10
+
+// signupRequest is the body of POST /dbconnections/signup.
+type signupRequest struct {
+	ClientID     string         `json:"client_id"`
+	ClientSecret string         `json:"client_secret"`
+	Connection   string         `json:"connection"`
+	Email        string         `json:"email"`
+	Password     string         `json:"password"`
+	Username     string         `json:"username"`
+	PhoneNumber  string         `json:"phone_number"`
+	GivenName    string         `json:"given_name"`
+	FamilyName   string         `json:"family_name"`
+	Name         string         `json:"name"`
+	Nickname     string         `json:"nickname"`
+	Picture      string         `json:"picture"`
+	UserMetadata map[string]any `json:"user_metadata"`
+}
+
+// parseSignup decodes and validates a signup body. The returned message is
+// user-facing.
+func parseSignup(r io.Reader) (*signupRequest, string) {
+	dec := json.NewDecoder(io.LimitReader(r, maxSignupBody+1))
+	dec.DisallowUnknownFields()
+	var req signupRequest
+	if err := dec.Decode(&req); err != nil {
+		return nil, "Invalid request body: " + strings.TrimPrefix(err.Error(), "json: ")
+	}
+	if dec.More() {
+		return nil, "Invalid request body: trailing data"
+	}
+	switch {
+	case req.Connection == "":
+		return nil, "Missing required parameter: connection"
+	case req.Email == "":
+		return nil, "Missing required parameter: email"
+	case req.Password == "":
+		return nil, "Missing required parameter: password"
+	}
+	if !validEmail(req.Email) {
+		return nil, "Invalid email address"
+	}
+	if len(req.UserMetadata) > 10 {
+		return nil, "user_metadata must have at most 10 properties"
+	}
+	for k, v := range req.UserMetadata {
+		if utf8.RuneCountInString(k) > 100 {
+			return nil, fmt.Sprintf("user_metadata property name %q is longer than 100 characters", k[:20]+"…")
+		}
+		s, ok := v.(string)
+		if !ok {
+			return nil, fmt.Sprintf("user_metadata.%s must be a string", k)
+		}
+		if utf8.RuneCountInString(s) > 500 {
+			return nil, fmt.Sprintf("user_metadata.%s is longer than 500 characters", k)
+		}
+	}
+	return &req, ""
+}
+
+func validEmail(s string) bool {
+	at := strings.LastIndexByte(s, '@')
+	return at > 0 && at < len(s)-1 && !strings.ContainsAny(s, " \t\r\n") && len(s) <= 254
+}
+
+func (h *Handler) signup(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	req, msg := parseSignup(r.Body)
+	if req == nil {
+		writeLegacyError(w, http.StatusBadRequest, "BadRequestError", "invalid_signup", msg)
+		return
+	}
+	conn, err := h.Store.ConnectionGetByName(ctx, req.Connection)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && conn.Strategy != "auth0") {
+		writeLegacyError(w, http.StatusBadRequest, "BadRequestError", "invalid_signup", "Connection does not exist or is not a database connection")
+		return
+	}
+	if err != nil {
+		h.internal(w, "load connection", err)
+		return
+	}
+	var client *keyhook.Client
+	if req.ClientID != "" {
+		client, err = h.Store.ClientGet(ctx, req.ClientID)
+		if errors.Is(err, store.ErrNotFound) {
+			writeLegacyError(w, http.StatusBadRequest, "BadRequestError", "invalid_signup", "Unknown client: "+req.ClientID)
+			return
+		}
+		if err != nil {
+			h.internal(w, "load client", err)
+			return
+		}
+	}
+	if reason := password.CheckPolicy(req.Password); reason != "" {
+		writeLegacyError(w, http.StatusBadRequest, "PasswordStrengthError", "invalid_password", reason)
+		return
+	}
+	now := h.now()
+	u := &keyhook.User{
+		ID:           keyhook.NewDatabaseUserID(),
+		Connection:   conn.Name,
+		Email:        strings.ToLower(req.Email),
+		Username:     req.Username,
+		PhoneNumber:  req.PhoneNumber,
+		GivenName:    req.GivenName,
+		FamilyName:   req.FamilyName,
+		Name:         req.Name,
+		Nickname:     req.Nickname,
+		Picture:      req.Picture,
+		UserMetadata: req.UserMetadata,
+		AppMetadata:  map[string]any{},
+		CreatedAt:    now,
+		UpdatedAt:    now,
+	}
+	if u.UserMetadata == nil {
+		u.UserMetadata = map[string]any{}
+	}
+	if exists, err := h.userExists(ctx, u); err != nil {
+		h.internal(w, "check user", err)
+		return
+	} else if exists {
+		h.failLog(ctx, r, u, conn, client, "The user already exists.", nil)
+		writeLegacyError(w, http.StatusBadRequest, "BadRequestError", "user_exists", "The user already exists.")
+		return
+	}
+
+	pre, err := h.Triggers.PreUserRegistration(ctx, trigger.PreUserRegistration{
+		User: u, Password: req.Password, Connection: conn,
+		RequestLanguage: r.Header.Get("Accept-Language"), IP: clientIP(r),
+	})
+	if d, ok := trigger.IsDeny(err); ok {
+		h.failLog(ctx, r, u, conn, client, d.Message, pre.Executions)
+		writeLegacyError(w, http.StatusBadRequest, "BadRequestError", "extensibility_error", d.FriendlyMessage)
+		return
+	}
+	if err != nil {
+		h.internal(w, "pre-user-registration", err)
+		return
+	}
+	if pre.UserMetadata != nil {
+		u.UserMetadata = pre.UserMetadata
+	}
+	if pre.AppMetadata != nil {
+		u.AppMetadata = pre.AppMetadata
+	}
+	if u.PasswordHash, err = password.Hash(req.Password, password.DefaultParams); err != nil {
+		h.internal(w, "hash password", err)
+		return
+	}
+
+	clientID := ""
+	if client != nil {
+		clientID = client.ClientID
+	}
+	err = h.Store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		if err := tx.UserCreate(ctx, u); err != nil {
+			return err
+		}
+		if err := h.Triggers.EnqueuePostUserRegistration(ctx, tx, trigger.PostUserRegistration{
+			User: u, Connection: conn, RequestLanguage: r.Header.Get("Accept-Language"), ClientID: clientID,
+		}); err != nil {
+			return err
+		}
+		entry := h.logEntry(r, keyhook.LogSuccessSignup, u, conn, client)
+		tenantlog.WithExecutions(entry, pre.Executions)
+		return tenantlog.Write(ctx, tx, entry)
+	})
+	if errors.Is(err, store.ErrConflict) {
+		h.failLog(ctx, r, u, conn, client, "The user already exists.", pre.Executions)
+		writeLegacyError(w, http.StatusBadRequest, "BadRequestError", "user_exists", "The user already exists.")
+		return
+	}
+	if err != nil {
+		h.internal(w, "store user", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, signupResponse(u))
+}
+
+func (h *Handler) userExists(ctx context.Context, u *keyhook.User) (bool, error) {
+	_, err := h.Store.UserGetByEmail(ctx, u.Connection, u.Email)
+	if err == nil {
+		return true, nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return false, err
+	}
+	if u.Username == "" {
+		return false, nil
+	}
+	_, err = h.Store.UserGetByUsername(ctx, u.Connection, u.Username)
+	if err == nil {
+		return true, nil
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return false, err
+}
+
+// signupResponse is Auth0's signup answer: the bare id and the profile
+// fields that were given.
+func signupResponse(u *keyhook.User) map[string]any {
+	out := map[string]any{"_id": u.BareID(), "email": u.Email, "email_verified": u.EmailVerified}
+	for k, v := range map[string]string{
+		"username": u.Username, "phone_number": u.PhoneNumber, "given_name": u.GivenName,
+		"family_name": u.FamilyName, "name": u.Name, "nickname": u.Nickname, "picture": u.Picture,
+	} {
+		if v != "" {
+			out[k] = v
+		}
+	}
+	if u.PhoneNumber != "" {
+		out["phone_verified"] = u.PhoneVerified
+	}
+	if len(u.UserMetadata) > 0 {
+		out["user_metadata"] = u.UserMetadata
+	}
+	return out
+}
+
+func (h *Handler) logEntry(r *http.Request, typ string, u *keyhook.User, conn *keyhook.Connection, client *keyhook.Client) *keyhook.LogEntry {
+	e := &keyhook.LogEntry{
+		Type:         typ,
+		Date:         h.now(),
+		Connection:   conn.Name,
+		ConnectionID: conn.ID,
+		IP:           clientIP(r),
+		Hostname:     r.Host,
+		UserName:     u.Email,
+		UserAgent:    r.UserAgent(),
+		Strategy:     conn.Strategy,
+		StrategyType: "database",
+	}
+	if typ == keyhook.LogSuccessSignup {
+		e.UserID = u.ID
+	}
+	if client != nil {
+		e.ClientID, e.ClientName = client.ClientID, client.Name
+	}
+	return e
+}
+
+// failLog records a failed signup (fs). A failure to log is reported, not
+// returned: the user's answer does not depend on it.
+func (h *Handler) failLog(ctx context.Context, r *http.Request, u *keyhook.User, conn *keyhook.Connection, client *keyhook.Client, description string, execs []keyhook.HookExecution) {
+	e := h.logEntry(r, keyhook.LogFailedSignup, u, conn, client)
+	e.Description = description
+	tenantlog.WithExecutions(e, execs)
+	if err := tenantlog.Write(ctx, h.Store, e); err != nil {
+		h.logger().ErrorContext(ctx, "write signup failure log", "err", err)
+	}
+}
+
+func (h *Handler) internal(w http.ResponseWriter, what string, err error) {
+	h.logger().Error("signup failed", "step", what, "err", err)
+	writeLegacyError(w, http.StatusInternalServerError, "InternalServerError", "internal_error", "Internal error")
+}
+
+// clientIP is the peer address; X-Forwarded-For is not trusted by default.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

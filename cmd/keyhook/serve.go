@@ -1,0 +1,292 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/spf13/cobra"
+
+	"github.com/keyhook/keyhook/authapi"
+	"github.com/keyhook/keyhook/delivery"
+	"github.com/keyhook/keyhook/devtls"
+	"github.com/keyhook/keyhook/jsrt"
+	"github.com/keyhook/keyhook/mgmtapi"
+	"github.com/keyhook/keyhook/oauth"
+	"github.com/keyhook/keyhook/oidc"
+	"github.com/keyhook/keyhook/ratelimit"
+	"github.com/keyhook/keyhook/secretbox"
+	"github.com/keyhook/keyhook/server"
+	"github.com/keyhook/keyhook/setup"
+	"github.com/keyhook/keyhook/signer"
+	"github.com/keyhook/keyhook/store"
+	"github.com/keyhook/keyhook/store/postgres"
+	"github.com/keyhook/keyhook/store/sqlite"
+	"github.com/keyhook/keyhook/trigger"
+	"github.com/keyhook/keyhook/webhook"
+)
+
+type serveOptions struct {
+	dataDir       string
+	httpAddr      string
+	httpsAddr     string
+	domain        string
+	database      string
+	tlsCert       string
+	tlsKey        string
+	allowOutbound []string
+	hookTimeout   time.Duration
+	chainTimeout  time.Duration
+	rateLimit     float64
+	rateBurst     int
+	logLevel      string
+}
+
+func serveCommand() *cobra.Command {
+	o := serveOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the keyhook server",
+		Long: `Run the keyhook server: the Authentication API, the Management API v2 and the
+extensibility engine, on an HTTP and an HTTPS listener that serve the same routes.
+
+On first start with an empty database keyhook creates the Management API
+(https://<domain>/api/v2/), the Username-Password-Authentication connection
+and an admin machine-to-machine client with every Management scope. Its
+credentials come from KEYHOOK_ADMIN_CLIENT_ID and KEYHOOK_ADMIN_CLIENT_SECRET,
+or are generated into <data-dir>/admin-client.json (mode 0600).
+
+Environment:
+  KEYHOOK_DATABASE_URL         database URL when --database is not given
+  KEYHOOK_SECRET_KEY           32-byte key (base64 or hex) sealing secrets at rest;
+                               generated into <data-dir>/secret.key when unset
+  KEYHOOK_ADMIN_CLIENT_ID      admin client id
+  KEYHOOK_ADMIN_CLIENT_SECRET  admin client secret
+  KEYHOOK_ALLOW_OUTBOUND       comma-separated CIDRs or hosts, as --allow-outbound`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !cmd.Flags().Changed("database") {
+				o.database = os.Getenv("KEYHOOK_DATABASE_URL")
+			}
+			if v := os.Getenv("KEYHOOK_ALLOW_OUTBOUND"); v != "" && !cmd.Flags().Changed("allow-outbound") {
+				for _, s := range strings.Split(v, ",") {
+					if s = strings.TrimSpace(s); s != "" {
+						o.allowOutbound = append(o.allowOutbound, s)
+					}
+				}
+			}
+			return serve(cmd.Context(), cmd.OutOrStdout(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.dataDir, "data-dir", "./keyhook-data", "directory for the SQLite database, TLS files, keys and generated credentials")
+	f.StringVar(&o.httpAddr, "http", "127.0.0.1:8080", "HTTP listen address (empty disables)")
+	f.StringVar(&o.httpsAddr, "https", "127.0.0.1:8443", "HTTPS listen address (empty disables)")
+	f.StringVar(&o.domain, "domain", "localhost:8443", "public host[:port]; the issuer is https://<domain>/")
+	f.StringVar(&o.database, "database", "", `database: "sqlite" (default, in --data-dir), sqlite:PATH, or postgres://… (env KEYHOOK_DATABASE_URL)`)
+	f.StringVar(&o.tlsCert, "tls-cert", "", "TLS certificate file (default: a development certificate in <data-dir>/tls)")
+	f.StringVar(&o.tlsKey, "tls-key", "", "TLS private key file for --tls-cert")
+	f.StringArrayVar(&o.allowOutbound, "allow-outbound", nil, "CIDR or host that script fetch and webhooks may reach although private (repeatable)")
+	f.DurationVar(&o.hookTimeout, "hook-timeout", 5*time.Second, "time limit of one hook or action run")
+	f.DurationVar(&o.chainTimeout, "chain-timeout", 10*time.Second, "time limit of one blocking trigger chain")
+	f.Float64Var(&o.rateLimit, "mgmt-rate-limit", 50, "Management API requests per second per client (0 disables)")
+	f.IntVar(&o.rateBurst, "mgmt-rate-burst", 100, "Management API burst size per client")
+	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	return cmd
+}
+
+func serve(ctx context.Context, out io.Writer, o serveOptions) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	if err := os.MkdirAll(o.dataDir, 0o700); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	key, err := secretbox.LoadKey(o.dataDir, os.Getenv("KEYHOOK_SECRET_KEY"))
+	if err != nil {
+		return err
+	}
+	box, err := secretbox.New(key)
+	if err != nil {
+		return err
+	}
+
+	workers := river.NewWorkers()
+	st, err := openStore(ctx, o, box, logger, workers)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	guard, err := webhook.NewGuard(o.allowOutbound)
+	if err != nil {
+		return fmt.Errorf("--allow-outbound: %w", err)
+	}
+	js := jsrt.New(jsrt.Options{DefaultTimeout: o.hookTimeout, Logger: logger, HTTPClient: guard.Client(webhook.ClientOptions{})})
+	defer js.Close()
+	issuer := "https://" + o.domain + "/"
+	tenant, _, _ := strings.Cut(o.domain, ":")
+	triggers := &trigger.Engine{
+		Store: st, JS: js, Logger: logger, Tenant: tenant,
+		StepTimeout: o.hookTimeout, ChainTimeout: o.chainTimeout,
+	}
+	if err := delivery.Register(workers, triggers); err != nil {
+		return err
+	}
+
+	boot, err := setup.Bootstrap(ctx, st, setup.Config{
+		Domain: o.domain, DataDir: o.dataDir,
+		AdminClientID: os.Getenv("KEYHOOK_ADMIN_CLIENT_ID"), AdminClientSecret: os.Getenv("KEYHOOK_ADMIN_CLIENT_SECRET"),
+	})
+	if err != nil {
+		return err
+	}
+	sign, err := signer.New(ctx, st, time.Now)
+	if err != nil {
+		return err
+	}
+	if err := st.JobsStart(ctx); err != nil {
+		return fmt.Errorf("start job workers: %w", err)
+	}
+
+	var limiter *ratelimit.Limiter
+	if o.rateLimit > 0 {
+		limiter = ratelimit.New(ratelimit.Config{Rate: o.rateLimit, Burst: o.rateBurst})
+	}
+	handler := server.New(server.Config{
+		DB:     st,
+		Logger: logger,
+		Mounts: []server.Mounter{
+			&oidc.Handler{Issuer: issuer, Signer: sign},
+			&oauth.Handler{Store: st, Signer: sign, Triggers: triggers, Issuer: issuer, Logger: logger, Now: time.Now},
+			&authapi.Handler{Store: st, Triggers: triggers, Logger: logger, Now: time.Now},
+			&mgmtapi.Handler{Store: st, Verifier: sign, Audience: boot.Audience, Triggers: triggers, JS: js,
+				Limiter: limiter, Logger: logger, Now: time.Now},
+		},
+	})
+
+	var servers []*http.Server
+	errc := make(chan error, 2)
+	listen := func(addr string, tlsConf *tls.Config) (net.Addr, error) {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return nil, err
+		}
+		srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+			ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+		servers = append(servers, srv)
+		if tlsConf != nil {
+			srv.TLSConfig = tlsConf
+			go func() { errc <- srv.ServeTLS(ln, "", "") }()
+		} else {
+			go func() { errc <- srv.Serve(ln) }()
+		}
+		return ln.Addr(), nil
+	}
+
+	var caFile string
+	var httpsAddr, httpAddr net.Addr
+	if o.httpsAddr != "" {
+		certFile, keyFile := o.tlsCert, o.tlsKey
+		if certFile == "" {
+			host, _, err := net.SplitHostPort(o.domain)
+			if err != nil {
+				host = o.domain
+			}
+			certFile, keyFile, caFile, err = devtls.Ensure(filepath.Join(o.dataDir, "tls"), []string{host})
+			if err != nil {
+				return err
+			}
+		}
+		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			return fmt.Errorf("tls: %w", err)
+		}
+		if httpsAddr, err = listen(o.httpsAddr, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}); err != nil {
+			return fmt.Errorf("https listener: %w", err)
+		}
+	}
+	if o.httpAddr != "" {
+		if httpAddr, err = listen(o.httpAddr, nil); err != nil {
+			return fmt.Errorf("http listener: %w", err)
+		}
+	}
+	if httpAddr == nil && httpsAddr == nil {
+		return errors.New("both --http and --https are empty")
+	}
+	printBanner(out, issuer, httpAddr, httpsAddr, caFile, boot)
+
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("listener failed", "err", err)
+		}
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, srv := range servers {
+		_ = srv.Shutdown(shutdownCtx)
+	}
+	return nil
+}
+
+// openStore picks the backend from --database.
+func openStore(ctx context.Context, o serveOptions, box store.Sealer, logger *slog.Logger, workers *river.Workers) (store.Store, error) {
+	db := o.database
+	switch {
+	case strings.HasPrefix(db, "postgres://"), strings.HasPrefix(db, "postgresql://"):
+		st, err := postgres.Open(ctx, postgres.Config{URL: db, Sealer: box, Logger: logger, Workers: workers})
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		return st, nil
+	case db == "", db == "sqlite", strings.HasPrefix(db, "sqlite:"):
+		path := filepath.Join(o.dataDir, "keyhook.db")
+		if p := strings.TrimPrefix(strings.TrimPrefix(db, "sqlite:"), "//"); strings.HasPrefix(db, "sqlite:") && p != "" {
+			path = p
+		}
+		st, err := sqlite.Open(ctx, sqlite.Config{Path: path, Sealer: box, Logger: logger, Workers: workers})
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		return st, nil
+	}
+	return nil, fmt.Errorf("--database %q: want sqlite, sqlite:PATH or postgres://…", db)
+}
+
+func printBanner(out io.Writer, issuer string, httpAddr, httpsAddr net.Addr, caFile string, boot setup.Result) {
+	fmt.Fprintf(out, "keyhook is serving\n  issuer:  %s\n", issuer)
+	if httpsAddr != nil {
+		fmt.Fprintf(out, "  https:   https://%s\n", httpsAddr)
+	}
+	if httpAddr != nil {
+		fmt.Fprintf(out, "  http:    http://%s\n", httpAddr)
+	}
+	cacert := ""
+	if caFile != "" {
+		fmt.Fprintf(out, "  dev CA:  %s (trust it, e.g. NODE_EXTRA_CA_CERTS=%s)\n", caFile, caFile)
+		cacert = "--cacert " + caFile + " "
+	}
+	secret := "$KEYHOOK_ADMIN_CLIENT_SECRET"
+	if boot.CredentialsFile != "" {
+		fmt.Fprintf(out, "  admin client credentials: %s\n", boot.CredentialsFile)
+		secret = "$(python3 -c 'import json;print(json.load(open(\"" + boot.CredentialsFile + "\"))[\"client_secret\"])')"
+	} else {
+		fmt.Fprintf(out, "  admin client: %s (secret from KEYHOOK_ADMIN_CLIENT_SECRET)\n", boot.AdminClientID)
+	}
+	fmt.Fprintf(out, "  get an admin token:\n    curl -s %s%soauth/token -H 'content-type: application/json' \\\n      -d '{\"grant_type\":\"client_credentials\",\"client_id\":\"%s\",\"client_secret\":\"'\"%s\"'\",\"audience\":\"%s\"}'\n",
+		cacert, issuer, boot.AdminClientID, secret, boot.Audience)
+}

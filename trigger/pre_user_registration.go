@@ -1,0 +1,162 @@
+package trigger
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/keyhook/keyhook"
+)
+
+// PreUserRegistration is a signup about to store User. Password is the
+// plaintext the user chose (hooks see it, as in Auth0).
+type PreUserRegistration struct {
+	User            *keyhook.User
+	Password        string
+	Connection      *keyhook.Connection
+	RequestLanguage string
+	IP              string
+}
+
+// PreUserRegistrationResult carries the metadata the chain asked to set; nil
+// maps mean unchanged.
+type PreUserRegistrationResult struct {
+	UserMetadata map[string]any
+	AppMetadata  map[string]any
+	Executions   []keyhook.HookExecution
+}
+
+// PreUserRegistration runs the pre-user-registration chain.
+func (e *Engine) PreUserRegistration(ctx context.Context, in PreUserRegistration) (PreUserRegistrationResult, error) {
+	var out PreUserRegistrationResult
+	h, secrets, err := e.enabledHook(ctx, e.Store, keyhook.TriggerPreUserRegistration)
+	if err != nil || h == nil {
+		return out, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, e.chainTimeout())
+	defer cancel()
+	user, hookCtx := preUserRegistrationArgs(e.Tenant, in, secrets)
+	res, exec := e.runHook(ctx, h, []any{user, hookCtx}, e.stepTimeout())
+	out.Executions = append(out.Executions, exec)
+	if res.Err != nil {
+		return out, registrationDeny(keyhook.TriggerPreUserRegistration, res.Err)
+	}
+	um, am, err := applyPreUserRegistration(res.Value)
+	if err != nil {
+		exec.Error = &keyhook.ExecutionError{Name: "Error", Message: err.Error()}
+		out.Executions[len(out.Executions)-1] = exec
+		return out, &DenyError{Trigger: keyhook.TriggerPreUserRegistration, Code: "extensibility_error",
+			Message: err.Error(), FriendlyMessage: err.Error(), Failure: true}
+	}
+	out.UserMetadata, out.AppMetadata = um, am
+	return out, nil
+}
+
+func preUserRegistrationArgs(tenant string, in PreUserRegistration, secrets map[string]string) (map[string]any, map[string]any) {
+	u := in.User
+	user := map[string]any{
+		"tenant":              tenant,
+		"emailVerified":       u.EmailVerified,
+		"phoneNumberVerified": u.PhoneVerified,
+		"user_metadata":       deepCopy(metadataOrEmpty(u.UserMetadata)),
+		"app_metadata":        deepCopy(metadataOrEmpty(u.AppMetadata)),
+	}
+	setIf(user, "id", u.BareID())
+	setIf(user, "username", u.Username)
+	setIf(user, "password", in.Password)
+	setIf(user, "email", u.Email)
+	setIf(user, "phoneNumber", u.PhoneNumber)
+	lang := in.RequestLanguage
+	if lang == "" {
+		lang = "en-us"
+	}
+	ctx := map[string]any{
+		"requestLanguage": lang,
+		"renderLanguage":  lang,
+		"request":         map[string]any{"ip": in.IP, "language": lang},
+		"connection":      connectionArg(tenant, in.Connection),
+		"webtask":         webtaskContext(secrets),
+	}
+	return user, ctx
+}
+
+func connectionArg(tenant string, c *keyhook.Connection) map[string]any {
+	return map[string]any{"id": c.ID, "name": c.Name, "tenant": tenant}
+}
+
+// applyPreUserRegistration reads {user: {user_metadata, app_metadata}}; other
+// properties are ignored, as in Auth0.
+func applyPreUserRegistration(v any) (um, am map[string]any, err error) {
+	obj, _ := v.(map[string]any)
+	user, _ := obj["user"].(map[string]any)
+	if user == nil {
+		return nil, nil, nil
+	}
+	if m, ok := user["user_metadata"].(map[string]any); ok {
+		if err := checkMetadataNames(m); err != nil {
+			return nil, nil, fmt.Errorf("user_metadata: %w", err)
+		}
+		um = m
+	}
+	if m, ok := user["app_metadata"].(map[string]any); ok {
+		if err := checkMetadataNames(m); err != nil {
+			return nil, nil, fmt.Errorf("app_metadata: %w", err)
+		}
+		am = m
+	}
+	return um, am, nil
+}
+
+// checkMetadataNames applies Auth0's rule: property names must not start
+// with "$" nor contain ".", at any depth.
+func checkMetadataNames(m map[string]any) error {
+	for k, v := range m {
+		if strings.HasPrefix(k, "$") || strings.Contains(k, ".") {
+			return fmt.Errorf("metadata property name %q must not start with $ or contain a dot", k)
+		}
+		if sub, ok := v.(map[string]any); ok {
+			if err := checkMetadataNames(sub); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// registrationDeny maps a registration hook's error: PreUserRegistrationError
+// is a deliberate denial whose friendlyMessage the user sees; any other
+// error blocks the signup without surfacing its text.
+func registrationDeny(t keyhook.TriggerID, err *keyhook.ExecutionError) *DenyError {
+	d := &DenyError{Trigger: t, Code: "extensibility_error", Message: err.Message}
+	if err.Name == "PreUserRegistrationError" {
+		d.FriendlyMessage = err.FriendlyMessage
+		if d.FriendlyMessage == "" {
+			d.FriendlyMessage = err.Message
+		}
+		return d
+	}
+	d.Failure = true
+	d.FriendlyMessage = "The signup could not be completed (an extensibility hook failed)."
+	return d
+}
+
+// deepCopy copies JSON-shaped values so a hook's view never aliases stored
+// state.
+func deepCopy(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(t))
+		for k, x := range t {
+			m[k] = deepCopy(x)
+		}
+		return m
+	case []any:
+		s := make([]any, len(t))
+		for i, x := range t {
+			s[i] = deepCopy(x)
+		}
+		return s
+	default:
+		return v
+	}
+}
