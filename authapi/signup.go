@@ -150,7 +150,14 @@ func (h *Handler) signup(w http.ResponseWriter, r *http.Request) {
 	})
 	if d, ok := trigger.IsDeny(err); ok {
 		h.failLog(ctx, r, u, conn, client, d.Message, pre.Executions)
-		writeLegacyError(w, http.StatusBadRequest, "BadRequestError", "extensibility_error", d.FriendlyMessage)
+		// Auth0 answers API clients with the error's first argument; the
+		// friendly message is for its hosted login pages. A failing (not
+		// denying) hook's text is never surfaced.
+		desc := d.Message
+		if d.Failure {
+			desc = d.FriendlyMessage
+		}
+		writeLegacyError(w, http.StatusBadRequest, "BadRequestError", "extensibility_error", desc)
 		return
 	}
 	if err != nil {

@@ -141,8 +141,8 @@ func TestSignupHook(t *testing.T) {
 		{"denies", `module.exports = function (user, context, cb) {
   if (user.email.endsWith('@example.test')) return cb(new PreUserRegistrationError('blocked domain', 'Please use your work email'));
   cb(null, {});
-};`, 400, "Please use your work email", nil},
-		{"fails", `module.exports = function (user, context, cb) { undefinedFunction(); };`, 400, "", nil},
+};`, 400, "blocked domain", nil},
+		{"fails", `module.exports = function (user, context, cb) { undefinedFunction(); };`, 400, "The signup could not be completed (an extensibility hook failed).", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
