@@ -110,6 +110,15 @@ type Sealer interface {
 }
 
 // Querier is every read and write the server performs.
+//
+// Conventions every backend follows (store/storetest checks them): Create
+// fills a zero CreatedAt (and UpdatedAt, from CreatedAt) with now; Update
+// sets a zero UpdatedAt to now and never changes the ID or CreatedAt; both
+// leave the caller's struct as a read returns it. Times come back in UTC,
+// truncated to microseconds. Nil slices and maps are stored empty and come
+// back empty, never nil. Lists are ordered by creation time, then id, unless
+// the method or its params say otherwise; paginated lists also return the
+// total count of matches.
 type Querier interface {
 	ConnectionCreate(ctx context.Context, c *keyhook.Connection) error
 	ConnectionGetByName(ctx context.Context, name string) (*keyhook.Connection, error)
@@ -121,7 +130,8 @@ type Querier interface {
 	UserGetByEmail(ctx context.Context, connection, email string) (*keyhook.User, error)
 	UserGetByUsername(ctx context.Context, connection, username string) (*keyhook.User, error)
 	UserList(ctx context.Context, p UserListParams) ([]keyhook.User, int, error)
-	// UserUpdate replaces every stored field of the user with u's.
+	// UserUpdate replaces every stored field of the user with u's (except
+	// ID and CreatedAt).
 	UserUpdate(ctx context.Context, u *keyhook.User) error
 	UserDelete(ctx context.Context, id string) error
 
@@ -213,7 +223,8 @@ type HookListParams struct {
 
 // LogListParams lists logs newest first by default (offset pagination), or,
 // when From or Take is set, in checkpoint mode: ascending by log id, starting
-// after From.
+// after From, Take entries (default 50, at most 100). The total is the count
+// of entries matching UserID and Type, ignoring From.
 type LogListParams struct {
 	PageParams
 	From       string

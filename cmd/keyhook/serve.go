@@ -163,7 +163,7 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 
 	var limiter *ratelimit.Limiter
 	if o.rateLimit > 0 {
-		limiter = ratelimit.New(ratelimit.Config{Rate: o.rateLimit, Burst: o.rateBurst})
+		limiter = ratelimit.New(ratelimit.Config{Capacity: o.rateBurst, RefillPerSecond: o.rateLimit})
 	}
 	handler := server.New(server.Config{
 		DB:     st,

@@ -1,0 +1,188 @@
+package jsrt
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dop251/goja"
+	"github.com/dop251/goja/parser"
+)
+
+//go:embed js/host.js
+var hostSource string
+
+// hostProgram is the compiled bootstrap shared by every runtime; a
+// *goja.Program is immutable and safe to run in many runtimes at once.
+var hostProgram = sync.OnceValue(func() *goja.Program {
+	ast, err := parser.ParseFile(nil, "host.js", hostSource, 0, parser.WithDisableSourceMaps)
+	if err != nil {
+		panic(fmt.Sprintf("jsrt: host.js does not parse: %v", err))
+	}
+	prog, err := goja.CompileAST(ast, false)
+	if err != nil {
+		panic(fmt.Sprintf("jsrt: host.js does not compile: %v", err))
+	}
+	return prog
+})
+
+// hostState is what the Go side of the host APIs keeps per sandbox.
+type hostState struct {
+	require goja.Value
+	ctx     context.Context
+	cancel  context.CancelFunc
+}
+
+// installHost captures the intrinsics the host relies on (before any user
+// code can replace them), caps the native amplifiers and runs the JS
+// bootstrap that defines the globals and require.
+func (sb *sandbox) installHost() error {
+	vm := sb.vm
+	global := vm.GlobalObject()
+	sb.errorCtor = global.Get("Error").(*goja.Object)
+	sb.rangeErrorCtor = global.Get("RangeError").(*goja.Object)
+	sb.typeErrorCtor = global.Get("TypeError").(*goja.Object)
+	promiseProto := global.Get("Promise").(*goja.Object).Get("prototype").(*goja.Object)
+	then, ok := goja.AssertFunction(promiseProto.Get("then"))
+	if !ok {
+		return errors.New("Promise.prototype.then is not a function")
+	}
+	sb.promiseThen = then
+
+	ctx, cancel := context.WithCancel(context.Background())
+	sb.host = &hostState{ctx: ctx, cancel: cancel}
+
+	if err := sb.installCaps(); err != nil {
+		return err
+	}
+
+	natives := vm.NewObject()
+	set := func(name string, fn func(goja.FunctionCall) goja.Value) {
+		_ = natives.Set(name, fn)
+	}
+	set("write", func(call goja.FunctionCall) goja.Value {
+		sb.console.add(call.Argument(0).String(), call.Argument(1).String())
+		return goja.Undefined()
+	})
+	set("timer", func(call goja.FunctionCall) goja.Value {
+		fn, ok := goja.AssertFunction(call.Argument(0))
+		if !ok {
+			panic(sb.throwType("The \"callback\" argument must be of type function"))
+		}
+		ms := call.Argument(1).ToFloat()
+		if math.IsNaN(ms) || ms < 1 {
+			ms = 0
+		}
+		ms = math.Min(ms, float64(math.MaxInt32))
+		var args []goja.Value
+		if a, ok := call.Argument(2).(*goja.Object); ok {
+			_ = vm.ExportTo(a, &args)
+		}
+		id, err := sb.loop.addTimer(fn, time.Duration(ms*float64(time.Millisecond)), args, call.Argument(3).ToBoolean())
+		if err != nil {
+			panic(sb.throwRange(err.Error()))
+		}
+		return vm.ToValue(id)
+	})
+	set("clearTimer", func(call goja.FunctionCall) goja.Value {
+		sb.loop.clearTimer(call.Argument(0).ToInteger())
+		return goja.Undefined()
+	})
+	set("refTimer", func(call goja.FunctionCall) goja.Value {
+		sb.loop.setRef(call.Argument(0).ToInteger(), call.Argument(1).ToBoolean())
+		return goja.Undefined()
+	})
+	sb.installCodecs(natives)
+	sb.installCrypto(natives)
+	sb.installURL(natives)
+	if sb.e.opts.HTTPClient != nil {
+		sb.installFetch(natives)
+	}
+
+	boot, err := vm.RunProgram(hostProgram())
+	if err != nil {
+		return fmt.Errorf("host bootstrap: %w", err)
+	}
+	bootFn, ok := goja.AssertFunction(boot)
+	if !ok {
+		return errors.New("host bootstrap is not a function")
+	}
+	req, err := bootFn(goja.Undefined(), natives)
+	if err != nil {
+		return fmt.Errorf("host bootstrap: %w", err)
+	}
+	sb.host.require = req
+	return nil
+}
+
+func (sb *sandbox) newError(ctor *goja.Object, msg string) *goja.Object {
+	obj, err := sb.vm.New(ctor, sb.vm.ToValue(msg))
+	if err != nil {
+		return sb.vm.NewTypeError(msg)
+	}
+	return obj
+}
+
+func (sb *sandbox) throwRange(msg string) *goja.Object { return sb.newError(sb.rangeErrorCtor, msg) }
+func (sb *sandbox) throwType(msg string) *goja.Object  { return sb.newError(sb.typeErrorCtor, msg) }
+func (sb *sandbox) throwError(msg string) *goja.Object { return sb.newError(sb.errorCtor, msg) }
+
+// consoleBuffer captures console output up to a byte limit.
+type consoleBuffer struct {
+	limit     int
+	b         strings.Builder
+	truncated bool
+}
+
+const truncatedNote = "…truncated"
+
+func newConsoleBuffer(limit int) *consoleBuffer { return &consoleBuffer{limit: limit} }
+
+func (c *consoleBuffer) add(level, line string) {
+	_ = level // every level goes to the same stream, as webtask logs did
+	if c.truncated {
+		return
+	}
+	need := len(line)
+	if c.b.Len() > 0 {
+		need++
+	}
+	if c.b.Len()+need > c.limit {
+		room := c.limit - c.b.Len()
+		if c.b.Len() > 0 && room > 0 {
+			c.b.WriteByte('\n')
+			room--
+		}
+		if room > 0 {
+			c.b.WriteString(validPrefix(line, room))
+		}
+		if c.b.Len() > 0 {
+			c.b.WriteByte('\n')
+		}
+		c.b.WriteString(truncatedNote)
+		c.truncated = true
+		return
+	}
+	if c.b.Len() > 0 {
+		c.b.WriteByte('\n')
+	}
+	c.b.WriteString(line)
+}
+
+func (c *consoleBuffer) String() string { return c.b.String() }
+
+// validPrefix cuts s to at most n bytes without splitting a UTF-8 sequence.
+func validPrefix(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n]
+}

@@ -1,0 +1,185 @@
+package mgmtapi
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strings"
+)
+
+// TokenVerifier checks a JWT's signature and expiry and returns its claims.
+// *signer.Signer satisfies it.
+type TokenVerifier interface {
+	Verify(token string) (map[string]any, error)
+}
+
+// principal is the authenticated caller of one request.
+type principal struct {
+	// clientID is azp (or sub for client-credentials tokens).
+	clientID string
+	subject  string
+	scopes   map[string]bool
+}
+
+func (p *principal) hasAny(scopes []string) bool {
+	for _, s := range scopes {
+		if p.scopes[s] {
+			return true
+		}
+	}
+	return false
+}
+
+type principalKey struct{}
+
+func principalFrom(ctx context.Context) *principal {
+	p, _ := ctx.Value(principalKey{}).(*principal)
+	return p
+}
+
+var (
+	errMissingAuth  = &apiError{Status: http.StatusUnauthorized, Message: "Missing authentication"}
+	errInvalidToken = &apiError{Status: http.StatusUnauthorized, Message: "Invalid token"}
+)
+
+// authenticate verifies the Bearer token of r.
+func (h *Handler) authenticate(r *http.Request) (*principal, *apiError) {
+	authz := r.Header.Get("Authorization")
+	if authz == "" {
+		return nil, errMissingAuth
+	}
+	scheme, token, ok := strings.Cut(authz, " ")
+	token = strings.TrimSpace(token)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return nil, errMissingAuth
+	}
+	if h.Verifier == nil {
+		return nil, errInvalidToken
+	}
+	claims, err := h.Verifier.Verify(token)
+	if err != nil {
+		return nil, errInvalidToken
+	}
+	if !audienceMatches(claims["aud"], h.Audience) {
+		return nil, &apiError{Status: http.StatusUnauthorized, Message: "Bad audience: " + audienceString(claims["aud"])}
+	}
+	p := &principal{scopes: map[string]bool{}}
+	p.subject, _ = claims["sub"].(string)
+	p.clientID, _ = claims["azp"].(string)
+	if p.clientID == "" {
+		p.clientID, _ = claims["client_id"].(string)
+	}
+	if p.clientID == "" {
+		// Client-credentials tokens carry "<client_id>@clients" as sub.
+		p.clientID = strings.TrimSuffix(p.subject, "@clients")
+	}
+	switch s := claims["scope"].(type) {
+	case string:
+		for _, v := range strings.Fields(s) {
+			p.scopes[v] = true
+		}
+	case []any:
+		for _, v := range s {
+			if str, ok := v.(string); ok {
+				p.scopes[str] = true
+			}
+		}
+	}
+	// RBAC-style tokens list permissions instead of (or besides) scope.
+	if perms, ok := claims["permissions"].([]any); ok {
+		for _, v := range perms {
+			if str, ok := v.(string); ok {
+				p.scopes[str] = true
+			}
+		}
+	}
+	return p, nil
+}
+
+func audienceMatches(aud any, want string) bool {
+	switch a := aud.(type) {
+	case string:
+		return a == want
+	case []any:
+		for _, v := range a {
+			if s, ok := v.(string); ok && s == want {
+				return true
+			}
+		}
+	case []string:
+		for _, s := range a {
+			if s == want {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func audienceString(aud any) string {
+	switch a := aud.(type) {
+	case string:
+		return a
+	case []any:
+		parts := make([]string, 0, len(a))
+		for _, v := range a {
+			if s, ok := v.(string); ok {
+				parts = append(parts, s)
+			}
+		}
+		return strings.Join(parts, " ")
+	}
+	return ""
+}
+
+func insufficientScope(scopes []string) *apiError {
+	return &apiError{
+		Status:    http.StatusForbidden,
+		Message:   "Insufficient scope, expected any of: " + strings.Join(scopes, ","),
+		ErrorCode: "insufficient_scope",
+	}
+}
+
+type authErrKey struct{}
+
+// guard wraps a route: authentication, then the rate limiter (keyed by the
+// caller's client id, or by remote address when authentication failed, so
+// 401s are limited and carry the headers too), then the scope check.
+func (h *Handler) guard(scopes []string, fn func(http.ResponseWriter, *http.Request) error) http.Handler {
+	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ae, _ := r.Context().Value(authErrKey{}).(*apiError); ae != nil {
+			h.writeError(w, r, ae)
+			return
+		}
+		p := principalFrom(r.Context())
+		if len(scopes) > 0 && !p.hasAny(scopes) {
+			h.writeError(w, r, insufficientScope(scopes))
+			return
+		}
+		if err := fn(w, r); err != nil {
+			h.writeError(w, r, err)
+		}
+	})
+	limited := h.Limiter.Middleware(inner, rateKey)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, ae := h.authenticate(r)
+		ctx := r.Context()
+		if ae != nil {
+			ctx = context.WithValue(ctx, authErrKey{}, ae)
+		} else {
+			ctx = context.WithValue(ctx, principalKey{}, p)
+		}
+		limited.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func rateKey(r *http.Request) string {
+	if p := principalFrom(r.Context()); p != nil && p.clientID != "" {
+		return "client:" + p.clientID
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	return "ip:" + host
+}

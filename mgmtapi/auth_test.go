@@ -1,0 +1,179 @@
+package mgmtapi
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/keyhook/keyhook/ratelimit"
+)
+
+// scopeTable is every route with the scopes of which it needs any one.
+var scopeTable = []struct {
+	method, path string
+	scopes       []string
+}{
+	{"GET", "/api/v2/hooks", []string{"read:hooks"}},
+	{"POST", "/api/v2/hooks", []string{"create:hooks"}},
+	{"GET", "/api/v2/hooks/X", []string{"read:hooks"}},
+	{"PATCH", "/api/v2/hooks/X", []string{"update:hooks"}},
+	{"DELETE", "/api/v2/hooks/X", []string{"delete:hooks"}},
+	{"GET", "/api/v2/hooks/X/secrets", []string{"read:hooks"}},
+	{"POST", "/api/v2/hooks/X/secrets", []string{"update:hooks"}},
+	{"PATCH", "/api/v2/hooks/X/secrets", []string{"update:hooks"}},
+	{"DELETE", "/api/v2/hooks/X/secrets", []string{"delete:hooks"}},
+	{"POST", "/api/v2/hooks/X/test", []string{"create:hooks"}},
+	{"GET", "/api/v2/users", []string{"read:users"}},
+	{"POST", "/api/v2/users", []string{"create:users"}},
+	{"GET", "/api/v2/users/auth0%7CX", []string{"read:users"}},
+	{"PATCH", "/api/v2/users/auth0%7CX", []string{"update:users", "update:users_app_metadata"}},
+	{"DELETE", "/api/v2/users/auth0%7CX", []string{"delete:users"}},
+	{"GET", "/api/v2/users-by-email?email=a@b.c", []string{"read:users"}},
+	{"GET", "/api/v2/users/auth0%7CX/logs", []string{"read:logs", "read:logs_users"}},
+	{"GET", "/api/v2/clients", []string{"read:clients", "read:client_keys"}},
+	{"POST", "/api/v2/clients", []string{"create:clients"}},
+	{"GET", "/api/v2/clients/X", []string{"read:clients", "read:client_keys"}},
+	{"PATCH", "/api/v2/clients/X", []string{"update:clients", "update:client_keys"}},
+	{"DELETE", "/api/v2/clients/X", []string{"delete:clients"}},
+	{"POST", "/api/v2/clients/X/rotate-secret", []string{"update:client_keys"}},
+	{"GET", "/api/v2/resource-servers", []string{"read:resource_servers"}},
+	{"POST", "/api/v2/resource-servers", []string{"create:resource_servers"}},
+	{"GET", "/api/v2/resource-servers/X", []string{"read:resource_servers"}},
+	{"PATCH", "/api/v2/resource-servers/X", []string{"update:resource_servers"}},
+	{"DELETE", "/api/v2/resource-servers/X", []string{"delete:resource_servers"}},
+	{"GET", "/api/v2/client-grants", []string{"read:client_grants"}},
+	{"POST", "/api/v2/client-grants", []string{"create:client_grants"}},
+	{"GET", "/api/v2/client-grants/X", []string{"read:client_grants"}},
+	{"PATCH", "/api/v2/client-grants/X", []string{"update:client_grants"}},
+	{"DELETE", "/api/v2/client-grants/X", []string{"delete:client_grants"}},
+	{"GET", "/api/v2/logs", []string{"read:logs", "read:logs_users"}},
+	{"GET", "/api/v2/logs/X", []string{"read:logs", "read:logs_users"}},
+}
+
+func TestScopes(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	if len(scopeTable) != len(b.h.routes()) {
+		t.Fatalf("scope table has %d rows, the handler %d routes", len(scopeTable), len(b.h.routes()))
+	}
+	unrelated := b.token("read:stats", "create:actions")
+	for _, rt := range scopeTable {
+		name := rt.method + " " + rt.path
+		b.unchanged(name, func() {
+			r := b.do(rt.method, rt.path, "", `{}`)
+			if r.status != 401 || string(r.body) != `{"statusCode":401,"error":"Unauthorized","message":"Missing authentication"}` {
+				t.Fatalf("%s without token: %d %s", name, r.status, r.body)
+			}
+			r = b.do(rt.method, rt.path, unrelated, `{}`)
+			wantError(t, r, 403, "insufficient_scope", "Insufficient scope, expected any of: "+strings.Join(rt.scopes, ","))
+		})
+		for _, s := range rt.scopes {
+			r := b.do(rt.method, rt.path, b.token(s), `{}`)
+			if r.status == 401 || r.status == 403 {
+				t.Fatalf("%s with %s: %d %s", name, s, r.status, r.body)
+			}
+		}
+	}
+	r := b.do("GET", "/api/v2/hooks", b.token("read:users"), nil)
+	if string(r.body) != `{"statusCode":403,"error":"Forbidden","message":"Insufficient scope, expected any of: read:hooks","errorCode":"insufficient_scope"}` {
+		t.Fatalf("403 body %s", r.body)
+	}
+}
+
+func TestAuthentication(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	expired := b.tokenWith(map[string]any{"aud": testAudience, "scope": "read:hooks", "exp": time.Now().Add(-time.Minute).Unix()})
+	wrongAud := b.tokenWith(map[string]any{"aud": "https://other/", "scope": "read:hooks"})
+	listAud := b.tokenWith(map[string]any{"aud": []string{"https://other/", testAudience}, "scope": "read:hooks"})
+	tampered := b.token("read:hooks")
+	tampered = tampered[:len(tampered)-4] + "AAAA"
+	for _, tc := range []struct {
+		name, header, message string
+	}{
+		{"no header", "", "Missing authentication"},
+		{"basic", "Basic dXNlcjpwYXNz", "Missing authentication"},
+		{"empty bearer", "Bearer ", "Missing authentication"},
+		{"garbage", "Bearer not.a.jwt", "Invalid token"},
+		{"tampered", "Bearer " + tampered, "Invalid token"},
+		{"expired", "Bearer " + expired, "Invalid token"},
+		{"wrong audience", "Bearer " + wrongAud, "Bad audience: https://other/"},
+	} {
+		req, _ := http.NewRequest("GET", b.srv.URL+"/api/v2/hooks", nil)
+		if tc.header != "" {
+			req.Header.Set("Authorization", tc.header)
+		}
+		res, err := b.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		r := response{status: res.StatusCode, header: res.Header, body: body}
+		wantError(t, r, 401, "", tc.message)
+	}
+	if r := b.do("GET", "/api/v2/hooks", listAud, nil); r.status != 200 {
+		t.Fatalf("audience list: %d %s", r.status, r.body)
+	}
+	// Unknown routes answer 404 in the error shape, after authentication.
+	if r := b.do("GET", "/api/v2/nope", "", nil); r.status != 401 {
+		t.Fatalf("unknown route unauthenticated: %d", r.status)
+	}
+	wantError(t, b.adminDo("GET", "/api/v2/nope", nil), 404, "", "Not Found")
+	wantError(t, b.adminDo("PUT", "/api/v2/hooks", nil), 404, "", "Not Found")
+}
+
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+func TestRateLimitWiring(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	clock := &fakeClock{t: time.Unix(1_800_000_000, 0)}
+	b.h.Limiter = ratelimit.New(ratelimit.Config{Capacity: 2, RefillPerSecond: 1, Now: clock.Now})
+	mux := http.NewServeMux()
+	b.h.Mount(mux)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	b.srv = srv
+
+	// Unauthenticated callers share their address's bucket; 401s carry the
+	// headers too.
+	for i, want := range []int{401, 401, 429} {
+		r := b.do("GET", "/api/v2/hooks", "", nil)
+		if r.status != want || r.header.Get("X-RateLimit-Limit") != "2" || r.header.Get("X-RateLimit-Reset") == "" {
+			t.Fatalf("anonymous request %d: %d %v", i, r.status, r.header)
+		}
+		if want == 429 {
+			wantError(t, r, 429, "too_many_requests", "Too many requests. Check the X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset headers.")
+			if r.header.Get("Retry-After") != "1" {
+				t.Fatalf("Retry-After %q", r.header.Get("Retry-After"))
+			}
+		}
+	}
+	// An authenticated client has its own bucket.
+	for i, want := range []string{"1", "0"} {
+		r := b.do("GET", "/api/v2/hooks", b.admin, nil)
+		if r.status != 200 || r.header.Get("X-RateLimit-Remaining") != want {
+			t.Fatalf("client request %d: %d remaining %q", i, r.status, r.header.Get("X-RateLimit-Remaining"))
+		}
+	}
+	other := b.tokenWith(map[string]any{"aud": testAudience, "scope": "read:hooks", "azp": "another-client"})
+	if r := b.do("GET", "/api/v2/hooks", other, nil); r.status != 200 {
+		t.Fatalf("another client limited by the first: %d", r.status)
+	}
+	b.unchanged("limited write", func() {
+		r := b.do("POST", "/api/v2/hooks", b.admin, map[string]any{"name": "x", "script": "module.exports=function(u,c,cb){cb()}", "triggerId": "post-user-registration"})
+		if r.status != 429 {
+			t.Fatalf("limited POST: %d", r.status)
+		}
+	})
+}

@@ -1,0 +1,308 @@
+package oauth
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/keyhook/keyhook"
+	"github.com/keyhook/keyhook/signer"
+	"github.com/keyhook/keyhook/store"
+	"github.com/keyhook/keyhook/tenantlog"
+	"github.com/keyhook/keyhook/trigger"
+)
+
+// Grant types keyhook's token endpoint serves.
+const (
+	GrantClientCredentials = "client_credentials"
+	GrantPassword          = "password"
+	GrantPasswordRealm     = "http://auth0.com/oauth/grant-type/password-realm"
+)
+
+// Handler is the token endpoint. Its fields are its dependencies.
+type Handler struct {
+	Store    store.Store
+	Signer   *signer.Signer
+	Triggers *trigger.Engine // nil runs no extensibility code
+	// Issuer is https://host/ with the trailing slash Auth0's iss carries.
+	Issuer string
+	Logger *slog.Logger
+	Now    func() time.Time
+	// LookupCacheTTL is how long clients, resource servers and client
+	// grants read from the store are reused; 0 means DefaultLookupCacheTTL,
+	// a negative value turns the cache off.
+	LookupCacheTTL time.Duration
+
+	clients lookupCache[keyhook.Client]
+	apis    lookupCache[keyhook.ResourceServer]
+	cgrants lookupCache[keyhook.ClientGrant]
+}
+
+// Mount registers POST /oauth/token on mux.
+func (h *Handler) Mount(mux *http.ServeMux) {
+	mux.HandleFunc("POST /oauth/token", h.token)
+}
+
+// grant is one grant type: how its client must authenticate, the tenant log
+// types of its outcomes, and the step that issues its tokens.
+type grant struct {
+	// secretRequired refuses clients that send no secret; otherwise public
+	// clients may send only client_id (a secret sent is still verified).
+	secretRequired bool
+	successLog     string
+	failureLog     string
+	issue          func(h *Handler, ctx context.Context, ex *exchange) (*tokenResponse, *tokenError)
+}
+
+var grants = map[string]grant{
+	GrantClientCredentials: {
+		secretRequired: true,
+		successLog:     keyhook.LogSuccessCredentialsExchange,
+		failureLog:     keyhook.LogFailedCredentialsExchange,
+		issue:          (*Handler).clientCredentials,
+	},
+	GrantPassword: {
+		successLog: keyhook.LogSuccessPasswordExchange,
+		failureLog: keyhook.LogFailedPasswordExchange,
+		issue:      (*Handler).password,
+	},
+	GrantPasswordRealm: {
+		successLog: keyhook.LogSuccessPasswordExchange,
+		failureLog: keyhook.LogFailedPasswordExchange,
+		issue:      (*Handler).password,
+	},
+}
+
+// exchange is one token request on its way through the shared steps. The
+// grant fills log with what it learns (audience, scope, user, hook runs).
+type exchange struct {
+	req    *tokenRequest
+	client *keyhook.Client
+	now    time.Time
+	log    keyhook.LogEntry
+	execs  []keyhook.HookExecution
+	ip     string
+}
+
+// tokenResponse is RFC 6749 §5.1's answer in Auth0's field set.
+type tokenResponse struct {
+	AccessToken string `json:"access_token"`
+	IDToken     string `json:"id_token,omitempty"`
+	Scope       string `json:"scope,omitempty"`
+	ExpiresIn   int    `json:"expires_in"`
+	TokenType   string `json:"token_type"`
+}
+
+func (h *Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
+}
+
+func (h *Handler) logger() *slog.Logger {
+	if h.Logger != nil {
+		return h.Logger
+	}
+	return slog.Default()
+}
+
+func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeJSON(w, http.StatusRequestEntityTooLarge, &tokenError{Code: "invalid_request", Description: "Request body too large"})
+			return
+		}
+		writeJSON(w, http.StatusBadRequest, invalidRequest("Could not read the request body"))
+		return
+	}
+	req, terr := parseTokenRequest(r.Header.Get("Content-Type"), r.Header.Get("Authorization"), body)
+	if terr != nil {
+		h.writeError(w, r, terr)
+		return
+	}
+	g, ok := grants[req.GrantType]
+	if !ok {
+		h.writeError(w, r, &tokenError{Status: http.StatusBadRequest, Code: "unsupported_grant_type",
+			Description: "Unsupported grant type: " + req.GrantType})
+		return
+	}
+	ex := &exchange{req: req, now: h.now(), ip: remoteIP(r)}
+	ex.log = keyhook.LogEntry{
+		Date:      ex.now.UTC(),
+		ClientID:  req.ClientID,
+		IP:        ex.ip,
+		Hostname:  issuerHost(h.Issuer),
+		UserAgent: r.UserAgent(),
+		Audience:  req.Audience,
+	}
+	resp, terr := h.exchange(r.Context(), g, ex)
+	if terr != nil {
+		ex.log.Type, ex.log.Description = g.failureLog, terr.Description
+	} else {
+		ex.log.Type = g.successLog
+	}
+	tenantlog.WithExecutions(&ex.log, ex.execs)
+	// The token is issued whether or not its log entry could be stored: an
+	// SDK retrying a 500 would only get another token.
+	if err := tenantlog.Write(r.Context(), h.Store, &ex.log); err != nil {
+		h.logger().ErrorContext(r.Context(), "oauth: write tenant log", "type", ex.log.Type, "err", err)
+	}
+	if terr != nil {
+		h.writeError(w, r, terr)
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// exchange runs the steps every grant shares, then the grant itself.
+func (h *Handler) exchange(ctx context.Context, g grant, ex *exchange) (*tokenResponse, *tokenError) {
+	if ex.req.Assertion != "" {
+		return nil, invalidRequest("client_assertion (private_key_jwt) is not supported")
+	}
+	client, terr := h.authenticateClient(ctx, ex.req, g.secretRequired)
+	if terr != nil {
+		return nil, terr
+	}
+	ex.client = client
+	ex.log.ClientName = client.Name
+	if len(client.GrantTypes) > 0 && !slices.Contains(client.GrantTypes, ex.req.GrantType) {
+		return nil, &tokenError{Status: http.StatusForbidden, Code: "unauthorized_client",
+			Description: "Grant type '" + ex.req.GrantType + "' not allowed for the client.",
+			URI:         "https://auth0.com/docs/clients/client-grant-types"}
+	}
+	return g.issue(h, ctx, ex)
+}
+
+// HashClientSecret is how a client secret is stored: lowercase hex SHA-256.
+// Secrets are 64 random characters, so a fast hash loses nothing to
+// guessing and keeps client authentication off the hot path's profile.
+func HashClientSecret(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// authenticateClient finds the client and checks its secret. Every failure
+// looks the same to the caller, so client ids cannot be probed.
+func (h *Handler) authenticateClient(ctx context.Context, req *tokenRequest, secretRequired bool) (*keyhook.Client, *tokenError) {
+	if req.ClientID == "" {
+		return nil, missingParam("client_id")
+	}
+	client, err := h.clients.get(ctx, h.cacheTTL(), h.now(), req.ClientID, func(ctx context.Context) (*keyhook.Client, error) {
+		return h.Store.ClientGet(ctx, req.ClientID)
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errUnauthorized()
+	}
+	if err != nil {
+		h.logger().ErrorContext(ctx, "oauth: load client", "client_id", req.ClientID, "err", err)
+		return nil, serverError()
+	}
+	if req.AuthMethod == authNone {
+		if secretRequired || !isPublic(client) {
+			return nil, errUnauthorized()
+		}
+		return client, nil
+	}
+	want, err := hex.DecodeString(client.SecretHash)
+	got := sha256.Sum256([]byte(req.ClientSecret))
+	if err != nil || len(want) != len(got) || subtle.ConstantTimeCompare(got[:], want) != 1 {
+		return nil, errUnauthorized()
+	}
+	return client, nil
+}
+
+// isPublic reports whether a client may authenticate with client_id alone:
+// token_endpoint_auth_method "none", which Auth0 defaults for SPAs and
+// native apps.
+func isPublic(c *keyhook.Client) bool {
+	switch c.TokenEndpointAuthMethod {
+	case "none":
+		return true
+	case "":
+		return c.AppType == "spa" || c.AppType == "native"
+	}
+	return false
+}
+
+func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, terr *tokenError) {
+	if terr.Status == http.StatusUnauthorized && r.Header.Get("Authorization") != "" {
+		w.Header().Set("WWW-Authenticate", `Basic realm="`+issuerHost(h.Issuer)+`"`)
+	}
+	writeJSON(w, terr.Status, terr)
+}
+
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func issuerHost(issuer string) string {
+	u, err := url.Parse(issuer)
+	if err != nil {
+		return ""
+	}
+	return u.Host
+}
+
+// signAccessToken signs claims, refusing none of them: callers build claims
+// from registered names first and add custom ones with addCustomClaims.
+func (h *Handler) sign(ctx context.Context, claims map[string]any) (string, *tokenError) {
+	tok, err := h.Signer.Sign(claims)
+	if err != nil {
+		h.logger().ErrorContext(ctx, "oauth: sign token", "err", err)
+		return "", serverError()
+	}
+	return tok, nil
+}
+
+// addCustomClaims copies extensibility claims into claims without ever
+// replacing one already set (iss, sub, aud, scope, …).
+func addCustomClaims(claims, custom map[string]any) {
+	for k, v := range custom {
+		if _, taken := claims[k]; !taken {
+			claims[k] = v
+		}
+	}
+}
+
+// resourceServer loads the API an audience names; an unknown audience is
+// Auth0's 403 "Service not found".
+func (h *Handler) resourceServer(ctx context.Context, audience string) (*keyhook.ResourceServer, *tokenError) {
+	rs, err := h.apis.get(ctx, h.cacheTTL(), h.now(), audience, func(ctx context.Context) (*keyhook.ResourceServer, error) {
+		return h.Store.ResourceServerGetByIdentifier(ctx, audience)
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, accessDenied("Service not found: " + audience)
+	}
+	if err != nil {
+		h.logger().ErrorContext(ctx, "oauth: load resource server", "audience", audience, "err", err)
+		return nil, serverError()
+	}
+	return rs, nil
+}
+
+// DefaultTokenLifetime is Auth0's access token lifetime when the API sets
+// none (seconds).
+const DefaultTokenLifetime = 86400
+
+func tokenLifetime(rs *keyhook.ResourceServer) int {
+	if rs != nil && rs.TokenLifetime > 0 {
+		return rs.TokenLifetime
+	}
+	return DefaultTokenLifetime
+}

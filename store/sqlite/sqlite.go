@@ -1,0 +1,231 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/keyhook/keyhook/store"
+)
+
+// Config configures Open.
+type Config struct {
+	// Path is the database file; it is created if missing.
+	Path string
+	// Sealer encrypts hook secrets and signing keys at rest. Required.
+	Sealer store.Sealer
+	// Logger receives River's logs; slog.Default() if nil.
+	Logger *slog.Logger
+	// Workers are the job workers. Nil opens an insert-only queue client:
+	// jobs can be inserted and listed but JobsStart fails. Workers may be
+	// added to the bundle after Open, until JobsStart.
+	Workers *river.Workers
+	// JobPollInterval is how often River polls for new jobs; 200 ms if zero.
+	JobPollInterval time.Duration
+}
+
+// defaultJobPollInterval is short because SQLite has no LISTEN/NOTIFY: polling
+// is how a node notices jobs another process inserted.
+const defaultJobPollInterval = 200 * time.Millisecond
+
+// maxOpenConns bounds the pool; see the package comment for why it is not 1.
+const maxOpenConns = 8
+
+// DB is a keyhook database in one SQLite file.
+type DB struct {
+	queries
+	db         *sql.DB
+	river      *river.Client[*sql.Tx]
+	hasWorkers bool
+
+	mu      sync.Mutex
+	started bool
+	closed  bool
+}
+
+var _ store.Store = (*DB)(nil)
+
+// Open opens (creating if needed) and migrates the database at cfg.Path, then
+// migrates River's tables in it.
+func Open(ctx context.Context, cfg Config) (*DB, error) {
+	if cfg.Path == "" {
+		return nil, errors.New("sqlite: Config.Path is empty")
+	}
+	if strings.ContainsAny(cfg.Path, "?#") {
+		return nil, fmt.Errorf("sqlite: path %q may not contain '?' or '#'", cfg.Path)
+	}
+	if cfg.Sealer == nil {
+		return nil, errors.New("sqlite: Config.Sealer is nil")
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	poll := cfg.JobPollInterval
+	if poll <= 0 {
+		poll = defaultJobPollInterval
+	}
+
+	db, err := sql.Open("sqlite", dsn(cfg.Path))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", cfg.Path, err)
+	}
+	db.SetMaxOpenConns(maxOpenConns)
+	db.SetMaxIdleConns(maxOpenConns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+
+	if err := migrate(ctx, db); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	driver := riversqlite.New(db)
+	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: logger})
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("sqlite: river migrator: %w", err)
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("sqlite: river migrations: %w", err)
+	}
+
+	rcfg := &river.Config{
+		Logger:            logger,
+		FetchPollInterval: poll,
+		FetchCooldown:     min(poll, river.FetchCooldownDefault),
+		Workers:           cfg.Workers,
+	}
+	if cfg.Workers != nil {
+		rcfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}}
+	}
+	client, err := river.NewClient(driver, rcfg)
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("sqlite: river client: %w", err)
+	}
+
+	d := &DB{db: db, river: client, hasWorkers: cfg.Workers != nil}
+	d.queries = queries{q: db, sealer: cfg.Sealer}
+	return d, nil
+}
+
+// dsn builds the modernc.org/sqlite connection string. The pragmas run on
+// every new connection of the pool.
+func dsn(path string) string {
+	return path + "?" + strings.Join([]string{
+		"_pragma=busy_timeout(10000)",
+		"_pragma=foreign_keys(1)",
+		"_pragma=journal_mode(WAL)",
+		"_pragma=synchronous(NORMAL)",
+		"_txlock=immediate",
+	}, "&")
+}
+
+// InTx runs fn in one IMMEDIATE transaction. It rolls back if fn returns an
+// error or panics (and then re-panics).
+func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) (err error) {
+	sqlTx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			_ = sqlTx.Rollback()
+		}
+	}()
+	t := &tx{sqlTx: sqlTx, river: d.river}
+	t.queries = queries{q: sqlTx, sealer: d.sealer}
+	if err := fn(ctx, t); err != nil {
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", mapErr(err))
+	}
+	committed = true
+	return nil
+}
+
+// Ping checks that the database answers.
+func (d *DB) Ping(ctx context.Context) error {
+	if err := d.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("sqlite: ping: %w", err)
+	}
+	return nil
+}
+
+// JobsStart starts working jobs.
+func (d *DB) JobsStart(ctx context.Context) error {
+	if !d.hasWorkers {
+		return errors.New("sqlite: store opened without workers; jobs can only be inserted")
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return errors.New("sqlite: store is closed")
+	}
+	if err := d.river.Start(ctx); err != nil {
+		return fmt.Errorf("sqlite: start jobs: %w", err)
+	}
+	d.started = true
+	return nil
+}
+
+// stopTimeout bounds how long Close waits for running jobs to finish before
+// cancelling them.
+const stopTimeout = 10 * time.Second
+
+// Close stops working jobs (waiting up to 10 s for running ones, then
+// cancelling them) and closes the database.
+func (d *DB) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return nil
+	}
+	d.closed = true
+	var stopErr error
+	if d.started {
+		ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+		stopErr = d.river.Stop(ctx)
+		cancel()
+		if errors.Is(stopErr, context.DeadlineExceeded) {
+			ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+			stopErr = d.river.StopAndCancel(ctx)
+			cancel()
+		}
+	}
+	if err := d.db.Close(); err != nil {
+		return fmt.Errorf("sqlite: close: %w", errors.Join(stopErr, err))
+	}
+	if stopErr != nil {
+		return fmt.Errorf("sqlite: stop jobs: %w", stopErr)
+	}
+	return nil
+}
+
+// tx is a store.Tx over one SQLite transaction.
+type tx struct {
+	queries
+	sqlTx *sql.Tx
+	river *river.Client[*sql.Tx]
+}
+
+// JobInsert enqueues job in the transaction: it exists only if the
+// transaction commits.
+func (t *tx) JobInsert(ctx context.Context, job store.JobArgs) error {
+	if _, err := t.river.InsertTx(ctx, t.sqlTx, job, nil); err != nil {
+		return fmt.Errorf("sqlite: insert job %s: %w", job.Kind(), err)
+	}
+	return nil
+}

@@ -1,0 +1,209 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/keyhook/keyhook"
+	"github.com/keyhook/keyhook/store"
+)
+
+var hookTests = []subtest{
+	{"Hook/RoundTrip", testHookRoundTrip},
+	{"Hook/UniqueName", testHookUniqueName},
+	{"Hook/OneEnabledPerTrigger", testHookOneEnabledPerTrigger},
+	{"Hook/UpdateDelete", testHookUpdateDelete},
+	{"Hook/List", testHookList},
+	{"Hook/Secrets", testHookSecrets},
+	{"Hook/DeleteRemovesSecrets", testHookDeleteRemovesSecrets},
+}
+
+func newHook(name string, trigger keyhook.TriggerID, enabled bool) *keyhook.Hook {
+	return &keyhook.Hook{
+		ID:           keyhook.NewHookID(),
+		Name:         name,
+		Script:       "module.exports = function (client, scope, audience, context, cb) { cb(null, {}); };",
+		TriggerID:    trigger,
+		Enabled:      enabled,
+		Dependencies: map[string]string{"lodash": "4.17.21"},
+		CreatedAt:    at(0),
+		UpdatedAt:    at(0),
+	}
+}
+
+func testHookRoundTrip(t *testing.T, s store.Store) {
+	h := newHook("my-hook", keyhook.TriggerCredentialsExchange, true)
+	must(t, s.HookCreate(ctx(t), h))
+	got, err := s.HookGet(ctx(t), h.ID)
+	must(t, err)
+	mustEqual(t, got, h)
+	mustUTC(t, "CreatedAt", got.CreatedAt)
+	_, err = s.HookGet(ctx(t), "missing")
+	mustIs(t, err, store.ErrNotFound)
+
+	bare := &keyhook.Hook{ID: "bare", Name: "bare", Script: "x", TriggerID: keyhook.TriggerPostChangePassword}
+	must(t, s.HookCreate(ctx(t), bare))
+	got, err = s.HookGet(ctx(t), "bare")
+	must(t, err)
+	mustEqual(t, got.Dependencies, map[string]string{})
+}
+
+func testHookUniqueName(t *testing.T, s store.Store) {
+	must(t, s.HookCreate(ctx(t), newHook("dup", keyhook.TriggerCredentialsExchange, false)))
+	mustIs(t, s.HookCreate(ctx(t), newHook("dup", keyhook.TriggerPreUserRegistration, false)), store.ErrConflict)
+	other := newHook("other", keyhook.TriggerCredentialsExchange, false)
+	must(t, s.HookCreate(ctx(t), other))
+	other.Name = "dup"
+	mustIs(t, s.HookUpdate(ctx(t), other), store.ErrConflict)
+}
+
+func testHookOneEnabledPerTrigger(t *testing.T, s store.Store) {
+	cx := keyhook.TriggerCredentialsExchange
+	first := newHook("first", cx, true)
+	must(t, s.HookCreate(ctx(t), first))
+
+	// A second enabled hook of the same trigger conflicts, on create or update.
+	mustIs(t, s.HookCreate(ctx(t), newHook("second", cx, true)), store.ErrConflict)
+	second := newHook("second", cx, false)
+	must(t, s.HookCreate(ctx(t), second))
+	second.Enabled = true
+	mustIs(t, s.HookUpdate(ctx(t), second), store.ErrConflict)
+
+	// Other triggers and disabled hooks are unaffected.
+	must(t, s.HookCreate(ctx(t), newHook("third", cx, false)))
+	must(t, s.HookCreate(ctx(t), newHook("pre", keyhook.TriggerPreUserRegistration, true)))
+
+	got, err := s.HookGetEnabled(ctx(t), cx)
+	must(t, err)
+	mustEqual(t, got.ID, first.ID)
+
+	// Disabling the first frees the slot.
+	first.Enabled = false
+	must(t, s.HookUpdate(ctx(t), first))
+	second.Enabled = true
+	must(t, s.HookUpdate(ctx(t), second))
+	got, err = s.HookGetEnabled(ctx(t), cx)
+	must(t, err)
+	mustEqual(t, got.ID, second.ID)
+
+	_, err = s.HookGetEnabled(ctx(t), keyhook.TriggerSendPhoneMessage)
+	mustIs(t, err, store.ErrNotFound)
+}
+
+func testHookUpdateDelete(t *testing.T, s store.Store) {
+	h := newHook("h", keyhook.TriggerPostUserRegistration, false)
+	must(t, s.HookCreate(ctx(t), h))
+	h.Name = "renamed"
+	h.Script = "module.exports = function (user, context, cb) { cb(); };"
+	h.Enabled = true
+	h.Dependencies = map[string]string{"axios": "1.7.0"}
+	h.UpdatedAt = at(9)
+	must(t, s.HookUpdate(ctx(t), h))
+	got, err := s.HookGet(ctx(t), h.ID)
+	must(t, err)
+	mustEqual(t, got, h)
+
+	// A zero UpdatedAt is stamped with now; CreatedAt never changes.
+	again := *got
+	again.UpdatedAt = time.Time{}
+	again.CreatedAt = at(100)
+	must(t, s.HookUpdate(ctx(t), &again))
+	if again.UpdatedAt.IsZero() {
+		t.Fatal("Update left a zero UpdatedAt")
+	}
+	got, err = s.HookGet(ctx(t), h.ID)
+	must(t, err)
+	mustEqual(t, got.CreatedAt, h.CreatedAt)
+	mustEqual(t, got.UpdatedAt, again.UpdatedAt)
+
+	mustIs(t, s.HookUpdate(ctx(t), newHook("nope", keyhook.TriggerPostLogin, false)), store.ErrNotFound)
+	must(t, s.HookDelete(ctx(t), h.ID))
+	_, err = s.HookGet(ctx(t), h.ID)
+	mustIs(t, err, store.ErrNotFound)
+	mustIs(t, s.HookDelete(ctx(t), h.ID), store.ErrNotFound)
+}
+
+func testHookList(t *testing.T, s store.Store) {
+	hooks := []*keyhook.Hook{
+		newHook("h0", keyhook.TriggerCredentialsExchange, true),
+		newHook("h1", keyhook.TriggerCredentialsExchange, false),
+		newHook("h2", keyhook.TriggerPreUserRegistration, false),
+		newHook("h3", keyhook.TriggerPostChangePassword, true),
+	}
+	for i, h := range hooks {
+		h.CreatedAt = at(i)
+		must(t, s.HookCreate(ctx(t), h))
+	}
+	tests := []struct {
+		name      string
+		params    store.HookListParams
+		want      []string
+		wantTotal int
+	}{
+		{"all", store.HookListParams{}, []string{"h0", "h1", "h2", "h3"}, 4},
+		{"enabled", store.HookListParams{Enabled: ptr(true)}, []string{"h0", "h3"}, 2},
+		{"disabled", store.HookListParams{Enabled: ptr(false)}, []string{"h1", "h2"}, 2},
+		{"trigger", store.HookListParams{TriggerID: keyhook.TriggerCredentialsExchange}, []string{"h0", "h1"}, 2},
+		{"trigger and disabled", store.HookListParams{TriggerID: keyhook.TriggerCredentialsExchange, Enabled: ptr(false)}, []string{"h1"}, 1},
+		{"page", store.HookListParams{PageParams: store.PageParams{Page: 1, PerPage: 3}}, []string{"h3"}, 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, total, err := s.HookList(ctx(t), tt.params)
+			must(t, err)
+			names := []string{}
+			for _, h := range got {
+				names = append(names, h.Name)
+			}
+			mustEqual(t, names, tt.want)
+			mustEqual(t, total, tt.wantTotal)
+		})
+	}
+}
+
+func testHookSecrets(t *testing.T, s store.Store) {
+	_, err := s.HookSecretsGet(ctx(t), "missing")
+	mustIs(t, err, store.ErrNotFound)
+	mustIs(t, s.HookSecretsPut(ctx(t), "missing", map[string]string{"A": "b"}), store.ErrNotFound)
+
+	h := newHook("h", keyhook.TriggerCredentialsExchange, false)
+	must(t, s.HookCreate(ctx(t), h))
+	got, err := s.HookSecretsGet(ctx(t), h.ID)
+	must(t, err)
+	mustEqual(t, got, map[string]string{})
+
+	first := map[string]string{"API_KEY": "k-123", "EMPTY": "", "UNICODE": "pässwörd ✓"}
+	must(t, s.HookSecretsPut(ctx(t), h.ID, first))
+	got, err = s.HookSecretsGet(ctx(t), h.ID)
+	must(t, err)
+	mustEqual(t, got, first)
+
+	// Put replaces the whole set.
+	second := map[string]string{"OTHER": "v"}
+	must(t, s.HookSecretsPut(ctx(t), h.ID, second))
+	got, err = s.HookSecretsGet(ctx(t), h.ID)
+	must(t, err)
+	mustEqual(t, got, second)
+
+	must(t, s.HookSecretsPut(ctx(t), h.ID, nil))
+	got, err = s.HookSecretsGet(ctx(t), h.ID)
+	must(t, err)
+	mustEqual(t, got, map[string]string{})
+}
+
+func testHookDeleteRemovesSecrets(t *testing.T, s store.Store) {
+	h := newHook("h", keyhook.TriggerCredentialsExchange, false)
+	must(t, s.HookCreate(ctx(t), h))
+	must(t, s.HookSecretsPut(ctx(t), h.ID, map[string]string{"K": "v"}))
+	must(t, s.HookDelete(ctx(t), h.ID))
+	_, err := s.HookSecretsGet(ctx(t), h.ID)
+	mustIs(t, err, store.ErrNotFound)
+
+	// A new hook under the same id does not inherit them.
+	again := newHook("h", keyhook.TriggerCredentialsExchange, false)
+	again.ID = h.ID
+	must(t, s.HookCreate(ctx(t), again))
+	got, err := s.HookSecretsGet(ctx(t), h.ID)
+	must(t, err)
+	mustEqual(t, got, map[string]string{})
+}
