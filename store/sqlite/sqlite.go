@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -76,6 +77,11 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		poll = defaultJobPollInterval
 	}
 
+	// The file holds password and client-secret hashes: create it private
+	// before SQLite creates it with the umask's mode.
+	if f, err := os.OpenFile(cfg.Path, os.O_RDONLY|os.O_CREATE, 0o600); err == nil {
+		_ = f.Close()
+	}
 	db, err := sql.Open("sqlite", dsn(cfg.Path))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", cfg.Path, err)
