@@ -2,8 +2,6 @@ package mgmtapi
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,13 +11,6 @@ import (
 	"github.com/keyhook/keyhook"
 	"github.com/keyhook/keyhook/store"
 )
-
-// hashClientSecret is how client secrets are stored: SHA-256, lowercase
-// hex. It must equal oauth.HashClientSecret, which verifies them.
-func hashClientSecret(secret string) string {
-	sum := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(sum[:])
-}
 
 var appTypes = []string{
 	"native", "spa", "regular_web", "non_interactive", "resource_server", "express_configuration",
@@ -263,7 +254,7 @@ func (in clientInput) apply(c *keyhook.Client) {
 		c.Extra[k] = v
 	}
 	if in.ClientSecret != nil {
-		c.SecretHash = hashClientSecret(*in.ClientSecret)
+		c.SecretHash = keyhook.HashClientSecret(*in.ClientSecret)
 	}
 }
 
@@ -292,7 +283,7 @@ func (h *Handler) createClient(w http.ResponseWriter, r *http.Request) error {
 	if in.ClientSecret != nil {
 		secret = *in.ClientSecret
 	}
-	c.SecretHash = hashClientSecret(secret)
+	c.SecretHash = keyhook.HashClientSecret(secret)
 	if err := h.Store.ClientCreate(r.Context(), c); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return conflict("", "A client with the same client_id already exists")
@@ -362,7 +353,7 @@ func (h *Handler) rotateClientSecret(w http.ResponseWriter, r *http.Request) err
 		if c, err = tx.ClientGet(ctx, r.PathValue("id")); err != nil {
 			return notFoundAs(err, errClientNotFound)
 		}
-		c.SecretHash = hashClientSecret(secret)
+		c.SecretHash = keyhook.HashClientSecret(secret)
 		c.UpdatedAt = h.now()
 		if err := tx.ClientUpdate(ctx, c); err != nil {
 			return fmt.Errorf("rotate client secret: %w", err)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/keyhook/keyhook"
 )
 
 func TestClientLifecycle(t *testing.T) {
@@ -30,12 +32,12 @@ func TestClientLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stored.SecretHash != hashClientSecret(secret) || stored.SecretHash == secret {
+	if stored.SecretHash != keyhook.HashClientSecret(secret) || stored.SecretHash == secret {
 		t.Fatalf("secret stored as %q", stored.SecretHash)
 	}
-	// hashClientSecret is SHA-256 hex (the oauth package's verifier must agree).
-	if hashClientSecret("abc") != "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" {
-		t.Fatal("hashClientSecret is not SHA-256 hex")
+	// keyhook.HashClientSecret is SHA-256 hex (the oauth package's verifier must agree).
+	if keyhook.HashClientSecret("abc") != "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" {
+		t.Fatal("keyhook.HashClientSecret is not SHA-256 hex")
 	}
 
 	got := b.must(200, "GET", "/api/v2/clients/"+id, nil)
@@ -51,7 +53,7 @@ func TestClientLifecycle(t *testing.T) {
 	if len(newSecret) != 64 || newSecret == secret {
 		t.Fatalf("rotated secret %q", newSecret)
 	}
-	if stored, _ := b.db.ClientGet(t.Context(), id); stored.SecretHash != hashClientSecret(newSecret) {
+	if stored, _ := b.db.ClientGet(t.Context(), id); stored.SecretHash != keyhook.HashClientSecret(newSecret) {
 		t.Fatal("rotation did not store the new hash")
 	}
 

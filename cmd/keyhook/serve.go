@@ -172,7 +172,7 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 			&oidc.Handler{Issuer: issuer, Signer: sign},
 			&oauth.Handler{Store: st, Signer: sign, Triggers: triggers, Issuer: issuer, Logger: logger, Now: time.Now},
 			&authapi.Handler{Store: st, Triggers: triggers, Logger: logger, Now: time.Now},
-			&mgmtapi.Handler{Store: st, Verifier: sign, Audience: boot.Audience, Triggers: triggers, JS: js,
+			&mgmtapi.Handler{Store: st, Verifier: sign, Audience: boot.Audience, Tenant: tenant, Triggers: triggers, JS: js,
 				Limiter: limiter, Logger: logger, Now: time.Now},
 		},
 	})
