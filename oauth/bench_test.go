@@ -43,3 +43,25 @@ const benchHook = `module.exports = function (client, scope, audience, context, 
 };`
 
 func BenchmarkTokenClientCredentialsWithHook(b *testing.B) { benchToken(b, benchHook) }
+
+// BenchmarkSignerBaseline signs a client_credentials token's claims with
+// the same signer, in the same process, so the token endpoint's rate can be
+// compared with the raw signing rate under the same machine load (the
+// reference number is signer.BenchmarkSignRS256).
+func BenchmarkSignerBaseline(b *testing.B) {
+	tb := setup(b)
+	claims := map[string]any{
+		"iss": testIssuer, "sub": tb.m2m.ClientID + "@clients", "aud": testAudience,
+		"iat": int64(1_700_000_000), "exp": int64(1_700_086_400), "scope": "read:a write:a",
+		"gty": "client-credentials", "azp": tb.m2m.ClientID,
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := tb.signer.Sign(claims); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/keyhook/keyhook"
 	"github.com/keyhook/keyhook/store"
 	"github.com/keyhook/keyhook/trigger"
 )
@@ -20,13 +19,11 @@ func (h *Handler) clientCredentials(ctx context.Context, ex *exchange) (*tokenRe
 	if req.Audience == "" {
 		return nil, accessDenied("No audience parameter was provided, and no default audience has been configured")
 	}
-	rs, terr := h.resourceServer(ctx, req.Audience)
+	rs, terr := h.resourceServer(ctx, ex, req.Audience)
 	if terr != nil {
 		return nil, terr
 	}
-	g, err := h.cgrants.get(ctx, h.cacheTTL(), ex.now, client.ClientID+"\x00"+req.Audience, func(ctx context.Context) (*keyhook.ClientGrant, error) {
-		return h.Store.ClientGrantFind(ctx, client.ClientID, req.Audience)
-	})
+	g, err := ex.view.ClientGrant(ctx, client.ClientID, req.Audience)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, accessDenied(`Client is not authorized to access "` + req.Audience +
 			`". You need to create a "client-grant" associated to this API. See: https://auth0.com/docs/api/v2#!/Client_Grants/post_client_grants`)

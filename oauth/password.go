@@ -65,7 +65,7 @@ func (h *Handler) password(ctx context.Context, ex *exchange) (*tokenResponse, *
 	var rs *keyhook.ResourceServer
 	if req.Audience != "" {
 		var terr *tokenError
-		if rs, terr = h.resourceServer(ctx, req.Audience); terr != nil {
+		if rs, terr = h.resourceServer(ctx, ex, req.Audience); terr != nil {
 			return nil, terr
 		}
 	}

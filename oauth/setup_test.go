@@ -18,6 +18,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/keyhook/keyhook"
+	"github.com/keyhook/keyhook/configcache"
 	"github.com/keyhook/keyhook/jsrt"
 	"github.com/keyhook/keyhook/password"
 	"github.com/keyhook/keyhook/secretbox"
@@ -75,8 +76,9 @@ func setup(t testing.TB) *testBundle {
 	js := jsrt.New(jsrt.Options{Logger: quiet})
 	t.Cleanup(js.Close)
 	b := &testBundle{db: db, signer: s}
-	b.engine = &trigger.Engine{Store: db, JS: js, Logger: quiet, Tenant: "test-tenant"}
-	b.handler = &Handler{Store: db, Signer: s, Triggers: b.engine, Issuer: testIssuer, Logger: quiet}
+	config := &configcache.Cache{Store: db}
+	b.engine = &trigger.Engine{Store: db, Config: config, JS: js, Logger: quiet, Tenant: "test-tenant"}
+	b.handler = &Handler{Store: db, Config: config, Signer: s, Triggers: b.engine, Issuer: testIssuer, Logger: quiet}
 	mux := http.NewServeMux()
 	b.handler.Mount(mux)
 	b.srv = httptest.NewServer(mux)

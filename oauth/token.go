@@ -12,9 +12,11 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/keyhook/keyhook"
+	"github.com/keyhook/keyhook/configcache"
 	"github.com/keyhook/keyhook/signer"
 	"github.com/keyhook/keyhook/store"
 	"github.com/keyhook/keyhook/tenantlog"
@@ -37,14 +39,21 @@ type Handler struct {
 	Issuer string
 	Logger *slog.Logger
 	Now    func() time.Time
-	// LookupCacheTTL is how long clients, resource servers and client
-	// grants read from the store are reused; 0 means DefaultLookupCacheTTL,
-	// a negative value turns the cache off.
-	LookupCacheTTL time.Duration
+	// Config serves clients, resource servers and client grants from memory
+	// while the store's configuration version is unchanged; nil reads the
+	// store through a cache of the handler's own.
+	Config *configcache.Cache
 
-	clients lookupCache[keyhook.Client]
-	apis    lookupCache[keyhook.ResourceServer]
-	cgrants lookupCache[keyhook.ClientGrant]
+	ownConfig     configcache.Cache
+	ownConfigOnce sync.Once
+}
+
+func (h *Handler) config() *configcache.Cache {
+	if h.Config != nil {
+		return h.Config
+	}
+	h.ownConfigOnce.Do(func() { h.ownConfig.Store = h.Store })
+	return &h.ownConfig
 }
 
 // Mount registers POST /oauth/token on mux.
@@ -85,6 +94,7 @@ var grants = map[string]grant{
 // exchange is one token request on its way through the shared steps. The
 // grant fills log with what it learns (audience, scope, user, hook runs).
 type exchange struct {
+	view   *configcache.View
 	req    *tokenRequest
 	client *keyhook.Client
 	now    time.Time
@@ -148,6 +158,7 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
 		Audience:  req.Audience,
 	}
 	resp, terr := h.exchange(r.Context(), g, ex)
+
 	if terr != nil {
 		ex.log.Type, ex.log.Description = g.failureLog, terr.Description
 	} else {
@@ -171,7 +182,13 @@ func (h *Handler) exchange(ctx context.Context, g grant, ex *exchange) (*tokenRe
 	if ex.req.Assertion != "" {
 		return nil, invalidRequest("client_assertion (private_key_jwt) is not supported")
 	}
-	client, terr := h.authenticateClient(ctx, ex.req, g.secretRequired)
+	view, err := h.config().View(ctx)
+	if err != nil {
+		h.logger().ErrorContext(ctx, "oauth: read configuration version", "err", err)
+		return nil, serverError()
+	}
+	ex.view = view
+	client, terr := h.authenticateClient(ctx, ex, g.secretRequired)
 	if terr != nil {
 		return nil, terr
 	}
@@ -195,13 +212,12 @@ func HashClientSecret(secret string) string {
 
 // authenticateClient finds the client and checks its secret. Every failure
 // looks the same to the caller, so client ids cannot be probed.
-func (h *Handler) authenticateClient(ctx context.Context, req *tokenRequest, secretRequired bool) (*keyhook.Client, *tokenError) {
+func (h *Handler) authenticateClient(ctx context.Context, ex *exchange, secretRequired bool) (*keyhook.Client, *tokenError) {
+	req := ex.req
 	if req.ClientID == "" {
 		return nil, missingParam("client_id")
 	}
-	client, err := h.clients.get(ctx, h.cacheTTL(), h.now(), req.ClientID, func(ctx context.Context) (*keyhook.Client, error) {
-		return h.Store.ClientGet(ctx, req.ClientID)
-	})
+	client, err := ex.view.Client(ctx, req.ClientID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errUnauthorized()
 	}
@@ -282,10 +298,8 @@ func addCustomClaims(claims, custom map[string]any) {
 
 // resourceServer loads the API an audience names; an unknown audience is
 // Auth0's 403 "Service not found".
-func (h *Handler) resourceServer(ctx context.Context, audience string) (*keyhook.ResourceServer, *tokenError) {
-	rs, err := h.apis.get(ctx, h.cacheTTL(), h.now(), audience, func(ctx context.Context) (*keyhook.ResourceServer, error) {
-		return h.Store.ResourceServerGetByIdentifier(ctx, audience)
-	})
+func (h *Handler) resourceServer(ctx context.Context, ex *exchange, audience string) (*keyhook.ResourceServer, *tokenError) {
+	rs, err := ex.view.ResourceServer(ctx, audience)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, accessDenied("Service not found: " + audience)
 	}

@@ -176,6 +176,12 @@ type Querier interface {
 	LogGet(ctx context.Context, logID string) (*keyhook.LogEntry, error)
 	LogList(ctx context.Context, p LogListParams) ([]keyhook.LogEntry, int, error)
 
+	// ConfigVersion is a counter the database bumps on every change to
+	// connections, clients, resource servers, client grants, hooks and hook
+	// secrets, on whichever node made it. Caches of those are valid while it
+	// is unchanged.
+	ConfigVersion(ctx context.Context) (int64, error)
+
 	// SigningKeyCreate stores a signing key; the private key is sealed.
 	SigningKeyCreate(ctx context.Context, k *SigningKey) error
 	// SigningKeyList returns every key, newest first.

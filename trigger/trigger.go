@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/keyhook/keyhook"
+	"github.com/keyhook/keyhook/configcache"
 	"github.com/keyhook/keyhook/jsrt"
 	"github.com/keyhook/keyhook/store"
 )
@@ -23,7 +24,10 @@ import (
 // Engine runs triggers. Its fields are its dependencies; the zero timeouts
 // take DESIGN §3's defaults.
 type Engine struct {
-	Store  store.Store
+	Store store.Store
+	// Config serves each trigger's enabled hook from memory while the
+	// configuration version is unchanged; nil reads the store every time.
+	Config *configcache.Cache
 	JS     *jsrt.Engine
 	Logger *slog.Logger
 	// Tenant is the tenant name hooks see (client.tenant, connection.tenant).
@@ -89,7 +93,19 @@ func (e *Engine) logger() *slog.Logger {
 }
 
 // enabledHook returns the enabled hook of a trigger with its secrets, or nil.
+// The returned values may be shared with other requests: read only.
 func (e *Engine) enabledHook(ctx context.Context, q store.Querier, t keyhook.TriggerID) (*keyhook.Hook, map[string]string, error) {
+	if e.Config != nil {
+		view, err := e.Config.View(ctx)
+		if err != nil {
+			return nil, nil, fmt.Errorf("trigger %s: %w", t, err)
+		}
+		h, secrets, err := view.EnabledHook(ctx, t)
+		if err != nil {
+			return nil, nil, fmt.Errorf("trigger %s: load hook: %w", t, err)
+		}
+		return h, secrets, nil
+	}
 	h, err := q.HookGetEnabled(ctx, t)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil, nil

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/keyhook/keyhook"
+	"github.com/keyhook/keyhook/configcache"
 	"github.com/keyhook/keyhook/jsrt"
 	"github.com/keyhook/keyhook/secretbox"
 	"github.com/keyhook/keyhook/store"
@@ -35,7 +36,7 @@ func setup(t *testing.T) *testBundle {
 	t.Cleanup(func() { st.Close() })
 	js := jsrt.New(jsrt.Options{})
 	t.Cleanup(js.Close)
-	return &testBundle{store: st, engine: &Engine{Store: st, JS: js, Tenant: "my-tenant", StepTimeout: 2 * time.Second}}
+	return &testBundle{store: st, engine: &Engine{Store: st, Config: &configcache.Cache{Store: st}, JS: js, Tenant: "my-tenant", StepTimeout: 2 * time.Second}}
 }
 
 func (b *testBundle) hook(t *testing.T, trigger keyhook.TriggerID, script string, secrets map[string]string) *keyhook.Hook {

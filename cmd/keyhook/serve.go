@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyhook/keyhook/authapi"
+	"github.com/keyhook/keyhook/configcache"
 	"github.com/keyhook/keyhook/delivery"
 	"github.com/keyhook/keyhook/devtls"
 	"github.com/keyhook/keyhook/jsrt"
@@ -138,8 +139,9 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 	defer js.Close()
 	issuer := "https://" + o.domain + "/"
 	tenant, _, _ := strings.Cut(o.domain, ":")
+	config := &configcache.Cache{Store: st}
 	triggers := &trigger.Engine{
-		Store: st, JS: js, Logger: logger, Tenant: tenant,
+		Store: st, Config: config, JS: js, Logger: logger, Tenant: tenant,
 		StepTimeout: o.hookTimeout, ChainTimeout: o.chainTimeout,
 	}
 	if err := delivery.Register(workers, triggers); err != nil {
@@ -157,6 +159,8 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 	if err != nil {
 		return err
 	}
+	// Other nodes may create or rotate keys; pick them up.
+	go sign.RefreshEvery(ctx, time.Minute, logger)
 	if err := st.JobsStart(ctx); err != nil {
 		return fmt.Errorf("start job workers: %w", err)
 	}
@@ -170,7 +174,7 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 		Logger: logger,
 		Mounts: []server.Mounter{
 			&oidc.Handler{Issuer: issuer, Signer: sign},
-			&oauth.Handler{Store: st, Signer: sign, Triggers: triggers, Issuer: issuer, Logger: logger, Now: time.Now},
+			&oauth.Handler{Store: st, Config: config, Signer: sign, Triggers: triggers, Issuer: issuer, Logger: logger, Now: time.Now},
 			&authapi.Handler{Store: st, Triggers: triggers, Logger: logger, Now: time.Now},
 			&mgmtapi.Handler{Store: st, Verifier: sign, Audience: boot.Audience, Tenant: tenant, Triggers: triggers, JS: js,
 				Limiter: limiter, Logger: logger, Now: time.Now},

@@ -853,3 +853,11 @@ func (q *queries) SigningKeyList(ctx context.Context) ([]store.SigningKey, error
 	}
 	return out, dbErr("list signing keys", rows.Err())
 }
+
+func (q *queries) ConfigVersion(ctx context.Context) (int64, error) {
+	var v int64
+	if err := q.q.QueryRow(ctx, `SELECT version FROM config_version WHERE id = 1`).Scan(&v); err != nil {
+		return 0, dbErr("read config version", err)
+	}
+	return v, nil
+}

@@ -41,6 +41,7 @@ func Run(t *testing.T, newStore NewStore) {
 	tests = append(tests, signingKeyTests...)
 	tests = append(tests, txTests...)
 	tests = append(tests, jobInsertTests...)
+	tests = append(tests, configVersionTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

@@ -1,0 +1,150 @@
+// Package configcache keeps the configuration the hot paths read on every
+// request — clients, resource servers, client grants and each trigger's
+// enabled hook with its secrets — in memory, valid while the store's
+// configuration version (bumped by the database on every change, on any
+// node) is unchanged. A request costs one indexed read instead of one query
+// per entity, and a change made anywhere is seen by the next request.
+//
+// Cached values are shared between requests: callers must not modify them.
+//
+// It imports the domain package and store.
+package configcache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/keyhook/keyhook"
+	"github.com/keyhook/keyhook/store"
+)
+
+// maxEntries bounds each map; a full map is emptied rather than evicted
+// entry by entry, which is simple and, at this size, rare.
+const maxEntries = 10_000
+
+// Cache is safe for concurrent use. The zero value is not usable: set Store.
+type Cache struct {
+	Store store.Querier
+
+	mu      sync.Mutex
+	version int64
+	loaded  bool
+	clients map[string]*keyhook.Client
+	apis    map[string]*keyhook.ResourceServer
+	grants  map[[2]string]*keyhook.ClientGrant
+	hooks   map[keyhook.TriggerID]hookEntry
+}
+
+type hookEntry struct {
+	hook    *keyhook.Hook // nil: the trigger has no enabled hook
+	secrets map[string]string
+}
+
+// View is one request's look at the cache, fixed at one configuration
+// version.
+type View struct {
+	c       *Cache
+	version int64
+}
+
+// View reads the configuration version and drops everything cached if it
+// moved.
+func (c *Cache) View(ctx context.Context) (*View, error) {
+	v, err := c.Store.ConfigVersion(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("configcache: %w", err)
+	}
+	c.mu.Lock()
+	if !c.loaded || v != c.version {
+		c.version, c.loaded = v, true
+		c.clients, c.apis, c.grants, c.hooks = nil, nil, nil, nil
+	}
+	c.mu.Unlock()
+	return &View{c: c, version: v}, nil
+}
+
+// put stores a loaded value only if the cache is still at the version the
+// view read before loading: a value loaded across a change is not kept.
+func put[K comparable, V any](c *Cache, version int64, m *map[K]V, k K, v V) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.version != version {
+		return
+	}
+	if *m == nil || len(*m) >= maxEntries {
+		*m = make(map[K]V)
+	}
+	(*m)[k] = v
+}
+
+func get[K comparable, V any](c *Cache, m map[K]V, k K) (V, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := m[k]
+	return v, ok
+}
+
+// Client returns a client by id; misses are not cached.
+func (v *View) Client(ctx context.Context, id string) (*keyhook.Client, error) {
+	if c, ok := get(v.c, v.c.clients, id); ok {
+		return c, nil
+	}
+	c, err := v.c.Store.ClientGet(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	put(v.c, v.version, &v.c.clients, id, c)
+	return c, nil
+}
+
+// ResourceServer returns a resource server by identifier (audience).
+func (v *View) ResourceServer(ctx context.Context, identifier string) (*keyhook.ResourceServer, error) {
+	if rs, ok := get(v.c, v.c.apis, identifier); ok {
+		return rs, nil
+	}
+	rs, err := v.c.Store.ResourceServerGetByIdentifier(ctx, identifier)
+	if err != nil {
+		return nil, err
+	}
+	put(v.c, v.version, &v.c.apis, identifier, rs)
+	return rs, nil
+}
+
+// ClientGrant returns the grant of a client for an audience.
+func (v *View) ClientGrant(ctx context.Context, clientID, audience string) (*keyhook.ClientGrant, error) {
+	k := [2]string{clientID, audience}
+	if g, ok := get(v.c, v.c.grants, k); ok {
+		return g, nil
+	}
+	g, err := v.c.Store.ClientGrantFind(ctx, clientID, audience)
+	if err != nil {
+		return nil, err
+	}
+	put(v.c, v.version, &v.c.grants, k, g)
+	return g, nil
+}
+
+// EnabledHook returns the enabled hook of a trigger and its decrypted
+// secrets, or a nil hook when there is none (that answer is cached too: most
+// requests run no hook).
+func (v *View) EnabledHook(ctx context.Context, t keyhook.TriggerID) (*keyhook.Hook, map[string]string, error) {
+	if e, ok := get(v.c, v.c.hooks, t); ok {
+		return e.hook, e.secrets, nil
+	}
+	h, err := v.c.Store.HookGetEnabled(ctx, t)
+	if errors.Is(err, store.ErrNotFound) {
+		put(v.c, v.version, &v.c.hooks, t, hookEntry{})
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	secrets, err := v.c.Store.HookSecretsGet(ctx, h.ID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, nil, err
+	}
+	put(v.c, v.version, &v.c.hooks, t, hookEntry{hook: h, secrets: secrets})
+	return h, secrets, nil
+}

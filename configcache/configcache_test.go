@@ -1,0 +1,133 @@
+package configcache
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/keyhook/keyhook"
+	"github.com/keyhook/keyhook/secretbox"
+	"github.com/keyhook/keyhook/store"
+	"github.com/keyhook/keyhook/store/sqlite"
+)
+
+func openStore(t *testing.T) store.Store {
+	t.Helper()
+	box, err := secretbox.New(make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := sqlite.Open(context.Background(), sqlite.Config{Path: filepath.Join(t.TempDir(), "k.db"), Sealer: box})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func TestCacheSeesEveryChange(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := openStore(t)
+	c := &Cache{Store: st}
+	view := func() *View {
+		t.Helper()
+		v, err := c.View(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+
+	// No hook yet: the absence is cached, and creating one is seen at once.
+	if h, _, err := view().EnabledHook(ctx, keyhook.TriggerCredentialsExchange); h != nil || err != nil {
+		t.Fatalf("EnabledHook = %v, %v", h, err)
+	}
+	hook := &keyhook.Hook{ID: "01HCACHE000000000000000000", Name: "h", Script: "v1", TriggerID: keyhook.TriggerCredentialsExchange, Enabled: true}
+	if err := st.HookCreate(ctx, hook); err != nil {
+		t.Fatal(err)
+	}
+	h, _, err := view().EnabledHook(ctx, keyhook.TriggerCredentialsExchange)
+	if err != nil || h == nil || h.Script != "v1" {
+		t.Fatalf("after create: %+v, %v", h, err)
+	}
+	if err := st.HookSecretsPut(ctx, hook.ID, map[string]string{"K": "v"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, s, _ := view().EnabledHook(ctx, keyhook.TriggerCredentialsExchange); s["K"] != "v" {
+		t.Fatalf("secrets after put = %v", s)
+	}
+	hook.Enabled = false
+	if err := st.HookUpdate(ctx, hook); err != nil {
+		t.Fatal(err)
+	}
+	if h, _, _ := view().EnabledHook(ctx, keyhook.TriggerCredentialsExchange); h != nil {
+		t.Fatalf("a disabled hook is still served: %+v", h)
+	}
+
+	client := &keyhook.Client{ClientID: "c1", Name: "one", SecretHash: "a"}
+	if _, err := view().Client(ctx, "c1"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("missing client: %v", err)
+	}
+	if err := st.ClientCreate(ctx, client); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := view().Client(ctx, "c1"); err != nil || got.SecretHash != "a" {
+		t.Fatalf("client = %+v, %v", got, err)
+	}
+	client.SecretHash = "b"
+	if err := st.ClientUpdate(ctx, client); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := view().Client(ctx, "c1"); got.SecretHash != "b" {
+		t.Fatalf("rotated secret not seen: %q", got.SecretHash)
+	}
+
+	rs := &keyhook.ResourceServer{ID: "rs1", Identifier: "https://api.test/", Name: "api"}
+	if err := st.ResourceServerCreate(ctx, rs); err != nil {
+		t.Fatal(err)
+	}
+	g := &keyhook.ClientGrant{ID: "cgr_1", ClientID: "c1", Audience: rs.Identifier, Scope: []string{"a"}}
+	if err := st.ClientGrantCreate(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := view().ClientGrant(ctx, "c1", rs.Identifier); err != nil || len(got.Scope) != 1 {
+		t.Fatalf("grant = %+v, %v", got, err)
+	}
+	g.Scope = []string{"a", "b"}
+	if err := st.ClientGrantUpdate(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := view().ClientGrant(ctx, "c1", rs.Identifier); len(got.Scope) != 2 {
+		t.Fatalf("updated grant not seen: %v", got.Scope)
+	}
+	if got, err := view().ResourceServer(ctx, rs.Identifier); err != nil || got.Name != "api" {
+		t.Fatalf("resource server = %+v, %v", got, err)
+	}
+}
+
+// TestStaleLoadNotKept: a value loaded by a view older than the cache's
+// current version is not stored.
+func TestStaleLoadNotKept(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := openStore(t)
+	c := &Cache{Store: st}
+	old, err := c.View(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ClientCreate(ctx, &keyhook.Client{ClientID: "c", Name: "n"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.View(ctx); err != nil { // moves the cache to the new version
+		t.Fatal(err)
+	}
+	if _, err := old.Client(ctx, "c"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := get(c, c.clients, "c"); ok {
+		t.Error("a value loaded through a stale view was cached")
+	}
+}
