@@ -46,5 +46,5 @@ contract:
 		trap 'psql "$$admin" -qc "DROP DATABASE IF EXISTS $$db WITH (FORCE)"' EXIT; \
 		base="$${admin%%\?*}"; url="$${base%/*}/$$db$${admin#"$$base"}"; \
 	fi; \
-	echo "contract: PostgreSQL run against $${url%%\?*}"; \
+	echo "contract: PostgreSQL run against $${url#*@}"; \
 	KEYHOOK_TEST_POSTGRES_URL_CONTRACT="$$url" bash $(SHARED)/tools/contract-check --database "$$url"

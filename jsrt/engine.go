@@ -49,9 +49,9 @@ const moduleHeader = "(function (exports, require, module, __filename, __dirname
 
 // Engine compiles, caches and runs scripts. It is safe for concurrent use.
 type Engine struct {
-	opts    Options
-	logger  *slog.Logger
-	sem     chan struct{}
+	opts     Options
+	logger   *slog.Logger
+	sem      chan struct{}
 	preludes map[keyhook.TriggerID]*goja.Program
 
 	mu       sync.Mutex

@@ -587,7 +587,9 @@ func TestConcurrencyLimitWaitsWithinDeadline(t *testing.T) {
 	e := newTestEngine(t, Options{MaxConcurrent: 1})
 	slow := `module.exports = function (a, cb) { setTimeout(cb, 300); };`
 	done := make(chan HookResult)
-	go func() { done <- e.RunHook(context.Background(), HookCall{Script: slow, Args: []any{nil}, Timeout: 2 * time.Second}) }()
+	go func() {
+		done <- e.RunHook(context.Background(), HookCall{Script: slow, Args: []any{nil}, Timeout: 2 * time.Second})
+	}()
 	time.Sleep(50 * time.Millisecond)
 	res := e.RunHook(context.Background(), HookCall{Script: slow, Args: []any{nil}, Timeout: 100 * time.Millisecond})
 	if !strings.HasPrefix(errString(res.Err), "TimeoutError: Script execution did not complete within 100 milliseconds (waiting for a free execution slot)") {

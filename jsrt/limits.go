@@ -70,9 +70,7 @@ func (sb *sandbox) installCaps() error {
 	arrayProto := obj(arrayCtor.Get("prototype"))
 	funcProto := obj(obj(global.Get("Function")).Get("prototype"))
 	regexpProto := obj(obj(global.Get("RegExp")).Get("prototype"))
-	jsonObj := obj(global.Get("JSON"))
-	reflectObj := obj(global.Get("Reflect"))
-	if stringProto == nil || arrayProto == nil || funcProto == nil || regexpProto == nil || jsonObj == nil || reflectObj == nil {
+	if stringProto == nil || arrayProto == nil || funcProto == nil || regexpProto == nil {
 		return fmt.Errorf("builtins missing")
 	}
 
@@ -187,36 +185,7 @@ func (sb *sandbox) installCaps() error {
 	}); err != nil {
 		return err
 	}
-	// Reflect.apply(target, thisArg, args) and Reflect.construct(target, args).
-	for name, idx := range map[string]int{"apply": 2, "construct": 1} {
-		if err := sb.wrapMethod(reflectObj, name, func(call goja.FunctionCall) {
-			argsCheck("Reflect."+name, call.Argument(idx))
-		}); err != nil {
-			return err
-		}
-	}
-
 	if err := sb.wrapRegexpExec(regexpProto); err != nil {
-		return err
-	}
-
-	origStringify, ok := goja.AssertFunction(jsonObj.Get("stringify"))
-	if !ok {
-		return fmt.Errorf("JSON.stringify missing")
-	}
-	sb.origStringify = origStringify
-	stringify := vm.ToValue(func(call goja.FunctionCall) goja.Value {
-		v, err := sb.boundedStringify(call.Argument(0), call.Argument(1), call.Argument(2), c.maxJSON)
-		if errors.Is(err, errJSONTooLarge) {
-			panic(sb.throwRange(fmt.Sprintf("JSON output exceeds the limit of %d characters", c.maxJSON)))
-		}
-		if err != nil {
-			panic(err)
-		}
-		return v
-	})
-	_ = stringify.(*goja.Object).DefineDataProperty("name", vm.ToValue("stringify"), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
-	if err := jsonObj.DefineDataProperty("stringify", stringify, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE); err != nil {
 		return err
 	}
 
@@ -244,20 +213,79 @@ func (sb *sandbox) installCaps() error {
 			}
 		}
 	}
-	if err := sb.guardConstructor(global, "ArrayBuffer", sizeCheck("ArrayBuffer", 1)); err != nil {
+	// Reflect and the typed arrays are only reachable through their globals,
+	// so they are capped when first touched: materialising them eagerly
+	// would cost every execution. JSON is small and the result export needs
+	// the original stringify, so it is capped now.
+	jsonObj := obj(global.Get("JSON"))
+	origStringify, ok := goja.AssertFunction(jsonObj.Get("stringify"))
+	if !ok {
+		return fmt.Errorf("JSON.stringify missing")
+	}
+	sb.origStringify = origStringify
+	stringify := vm.ToValue(func(call goja.FunctionCall) goja.Value {
+		v, err := sb.boundedStringify(call.Argument(0), call.Argument(1), call.Argument(2), c.maxJSON)
+		if errors.Is(err, errJSONTooLarge) {
+			panic(sb.throwRange(fmt.Sprintf("JSON output exceeds the limit of %d characters", c.maxJSON)))
+		}
+		if err != nil {
+			panic(err)
+		}
+		return v
+	})
+	_ = stringify.(*goja.Object).DefineDataProperty("name", vm.ToValue("stringify"), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	if err := jsonObj.DefineDataProperty("stringify", stringify, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE); err != nil {
 		return err
 	}
+
+	sb.lazyGlobal(global, "Reflect", func() error {
+		reflectObj := obj(global.Get("Reflect"))
+		// Reflect.apply(target, thisArg, args) and Reflect.construct(target, args).
+		for name, idx := range map[string]int{"apply": 2, "construct": 1} {
+			if err := sb.wrapMethod(reflectObj, name, func(call goja.FunctionCall) {
+				argsCheck("Reflect."+name, call.Argument(idx))
+			}); err != nil {
+				return err
+			}
+		}
+
+		return nil
+	})
+	sb.lazyGlobal(global, "ArrayBuffer", func() error {
+		return sb.guardConstructor(global, "ArrayBuffer", sizeCheck("ArrayBuffer", 1))
+	})
 	for _, name := range typedArrayNames {
-		ctor := obj(global.Get(name))
-		if ctor == nil {
-			continue
-		}
-		per := int64(ctor.Get("BYTES_PER_ELEMENT").ToInteger())
-		if err := sb.guardConstructor(global, name, sizeCheck(name, per)); err != nil {
-			return err
-		}
+		sb.lazyGlobal(global, name, func() error {
+			ctor := obj(global.Get(name))
+			if ctor == nil {
+				return nil
+			}
+			per := int64(ctor.Get("BYTES_PER_ELEMENT").ToInteger())
+			return sb.guardConstructor(global, name, sizeCheck(name, per))
+		})
 	}
 	return nil
+}
+
+// lazyGlobal replaces global[name] with an accessor that, on first use,
+// restores the builtin, runs install on it and returns the result; a
+// script assigning the global first simply gets its own value.
+func (sb *sandbox) lazyGlobal(global *goja.Object, name string, install func() error) {
+	vm := sb.vm
+	var orig goja.Value
+	getter := vm.ToValue(func(goja.FunctionCall) goja.Value {
+		_ = global.DefineDataProperty(name, orig, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+		if err := install(); err != nil {
+			panic(sb.throwError(err.Error()))
+		}
+		return global.Get(name)
+	})
+	setter := vm.ToValue(func(call goja.FunctionCall) goja.Value {
+		_ = global.DefineDataProperty(name, call.Argument(0), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+		return goja.Undefined()
+	})
+	orig = global.Get(name)
+	_ = global.DefineAccessorProperty(name, getter, setter, goja.FLAG_TRUE, goja.FLAG_FALSE)
 }
 
 // fillSpan is how many elements Array.prototype.fill(v, start, end) writes.

@@ -8,11 +8,12 @@
   const defineProperty = Object.defineProperty;
   const ObjectKeys = Object.keys;
   const ArrayIsArray = Array.isArray;
-  const JSONStringify = JSON.stringify;
   const StringCtor = String;
-  const PromiseResolve = Promise.resolve.bind(Promise);
-  const PromiseCtor = Promise;
-  const Uint8ArrayCtor = Uint8Array;
+  // JSON, Promise and the typed arrays are looked up when used, not here:
+  // touching a builtin makes goja materialise it, and most executions never
+  // need them. A script that replaces them only affects itself.
+  const JSONStringify = (v, r, s) => JSON.stringify(v, r, s);
+  const PromiseResolve = (v) => Promise.resolve(v);
   const ErrorCtor = Error;
   const TypeErrorCtor = TypeError;
   const RangeErrorCtor = RangeError;
@@ -49,12 +50,12 @@
       if (v instanceof ErrorCtor) return v.stack || (v.name + ': ' + v.message);
       if (v instanceof Date) return isNaN(v) ? 'Invalid Date' : v.toISOString();
       if (v instanceof RegExp) return v.toString();
-      if (typeof Buffer !== 'undefined' && v instanceof Uint8ArrayCtor && v.constructor && v.constructor.name === 'Buffer') {
+      if (typeof Buffer !== 'undefined' && v instanceof Uint8Array && v.constructor && v.constructor.name === 'Buffer') {
         let hex = '';
         for (let i = 0; i < Math.min(v.length, 50); i++) hex += (i ? ' ' : '') + (v[i] < 16 ? '0' : '') + v[i].toString(16);
         return '<Buffer' + (hex ? ' ' + hex : '') + (v.length > 50 ? ' ... ' + (v.length - 50) + ' more bytes' : '') + '>';
       }
-      if (v instanceof PromiseCtor) return 'Promise { <pending> }';
+      if (v instanceof Promise) return 'Promise { <pending> }';
       if (depth > depthLimit) return ArrayIsArray(v) ? '[Array]' : '[Object]';
       seen.push(v);
       try {
@@ -270,8 +271,8 @@
   // ---- buffer ----------------------------------------------------------
   function makeBuffer() {
     const encode = host.encode, decode = host.decode;
-    function toBytes(value, encoding) { return new Uint8ArrayCtor(encode(StringCtor(value), encoding)); }
-    class Buffer extends Uint8ArrayCtor {
+    function toBytes(value, encoding) { return new Uint8Array(encode(StringCtor(value), encoding)); }
+    class Buffer extends Uint8Array {
       constructor(a, b, c) {
         if (typeof a === 'string') {
           const bytes = encode(a, b);
@@ -339,20 +340,20 @@
         start = start === undefined ? 0 : Math.max(0, start | 0);
         end = end === undefined ? this.length : Math.min(this.length, end | 0);
         if (end <= start) return '';
-        const view = (start === 0 && end === this.length) ? this : Uint8ArrayCtor.prototype.subarray.call(this, start, end);
+        const view = (start === 0 && end === this.length) ? this : Uint8Array.prototype.subarray.call(this, start, end);
         return decode(view, encoding);
       }
       toJSON() { return { type: 'Buffer', data: Array.prototype.slice.call(this) }; }
       equals(other) { return this.compare(other) === 0; }
       compare(other) {
-        if (!(other instanceof Uint8ArrayCtor)) throw new TypeErrorCtor('The "target" argument must be an instance of Buffer or Uint8Array.');
+        if (!(other instanceof Uint8Array)) throw new TypeErrorCtor('The "target" argument must be an instance of Buffer or Uint8Array.');
         const n = Math.min(this.length, other.length);
         for (let i = 0; i < n; i++) if (this[i] !== other[i]) return this[i] < other[i] ? -1 : 1;
         return this.length === other.length ? 0 : (this.length < other.length ? -1 : 1);
       }
       slice(start, end) { return this.subarray(start, end); }
       subarray(start, end) {
-        const u = Uint8ArrayCtor.prototype.subarray.call(this, start, end);
+        const u = Uint8Array.prototype.subarray.call(this, start, end);
         return new Buffer(u.buffer, u.byteOffset, u.length);
       }
       write(string, offset, length, encoding) {
@@ -375,14 +376,14 @@
         if (typeof offset === 'string') { encoding = offset; offset = 0; end = this.length; }
         offset = offset === undefined ? 0 : offset >>> 0;
         end = end === undefined ? this.length : Math.min(this.length, end >>> 0);
-        if (typeof value === 'number') { Uint8ArrayCtor.prototype.fill.call(this, value & 255, offset, end); return this; }
+        if (typeof value === 'number') { Uint8Array.prototype.fill.call(this, value & 255, offset, end); return this; }
         const bytes = typeof value === 'string' ? toBytes(value, encoding) : Buffer.from(value);
-        if (bytes.length === 0) { Uint8ArrayCtor.prototype.fill.call(this, 0, offset, end); return this; }
+        if (bytes.length === 0) { Uint8Array.prototype.fill.call(this, 0, offset, end); return this; }
         for (let i = offset, j = 0; i < end; i++, j = (j + 1) % bytes.length) this[i] = bytes[j];
         return this;
       }
       indexOf(value, byteOffset, encoding) {
-        if (typeof value === 'number') return Uint8ArrayCtor.prototype.indexOf.call(this, value & 255, byteOffset);
+        if (typeof value === 'number') return Uint8Array.prototype.indexOf.call(this, value & 255, byteOffset);
         const needle = typeof value === 'string' ? toBytes(value, encoding) : value;
         const from = byteOffset === undefined ? 0 : byteOffset | 0;
         outer: for (let i = Math.max(0, from); i <= this.length - needle.length; i++) {
@@ -428,8 +429,8 @@
   function bufferFrom(data, encoding) {
     const { Buffer } = mod('buffer');
     if (typeof data === 'string') return Buffer.from(data, encoding);
-    if (data instanceof ArrayBuffer) return new Uint8ArrayCtor(data);
-    if (ArrayBuffer.isView(data)) return new Uint8ArrayCtor(data.buffer, data.byteOffset, data.byteLength);
+    if (data instanceof ArrayBuffer) return new Uint8Array(data);
+    if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     throw new TypeErrorCtor('The "data" argument must be of type string or an instance of Buffer, TypedArray, or DataView.');
   }
 
@@ -467,7 +468,7 @@
       if (max === undefined || typeof max === 'function') { cb = max; max = min; min = 0; }
       const range = max - min;
       if (!(range > 0)) throw new RangeErrorCtor('The value of "max" is out of range. It must be greater than the value of "min"');
-      const bytes = new Uint8ArrayCtor(host.randomBytes(6));
+      const bytes = new Uint8Array(host.randomBytes(6));
       let n = 0;
       for (const x of bytes) n = n * 256 + x;
       const v = min + (n % range);
@@ -481,7 +482,7 @@
     }
     const subtle = {
       digest(alg, data) {
-        return new PromiseCtor((resolve) => {
+        return new Promise((resolve) => {
           const name = typeof alg === 'string' ? alg : alg && alg.name;
           const impl = host.hash(StringCtor(name));
           impl.update(bufferFrom(data));
@@ -505,7 +506,7 @@
     const encode = host.encode, decode = host.decode;
     class TextEncoder {
       get encoding() { return 'utf-8'; }
-      encode(input = '') { return new Uint8ArrayCtor(encode(StringCtor(input), 'utf8')); }
+      encode(input = '') { return new Uint8Array(encode(StringCtor(input), 'utf8')); }
       encodeInto(src, dest) {
         const bytes = this.encode(src);
         const n = Math.min(bytes.length, dest.length);
@@ -525,7 +526,7 @@
       get ignoreBOM() { return this._ignoreBOM; }
       decode(input) {
         if (input === undefined) return '';
-        let view = input instanceof ArrayBuffer ? new Uint8ArrayCtor(input) : new Uint8ArrayCtor(input.buffer, input.byteOffset, input.byteLength);
+        let view = input instanceof ArrayBuffer ? new Uint8Array(input) : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
         if (!this._ignoreBOM && view.length >= 3 && view[0] === 0xef && view[1] === 0xbb && view[2] === 0xbf) view = view.subarray(3);
         const s = decode(view, 'utf8');
         if (this._fatal && s.indexOf('\uFFFD') !== -1) {
@@ -541,7 +542,7 @@
       if (typeof fn !== 'function') throw new TypeErrorCtor('The "original" argument must be of type Function');
       if (fn[custom]) return fn[custom];
       return function (...args) {
-        return new PromiseCtor((resolve, reject) => {
+        return new Promise((resolve, reject) => {
           fn.call(this, ...args, (err, ...values) => {
             if (err) reject(err); else resolve(values.length > 1 ? values : values[0]);
           });
@@ -562,13 +563,13 @@
     function deprecate(fn) { return fn; }
     function isDeepStrictEqual(a, b) { return deepEqual(a, b); }
     const types = {
-      isPromise: (v) => v instanceof PromiseCtor,
+      isPromise: (v) => v instanceof Promise,
       isDate: (v) => v instanceof Date,
       isRegExp: (v) => v instanceof RegExp,
       isMap: (v) => v instanceof Map,
       isSet: (v) => v instanceof Set,
       isTypedArray: (v) => ArrayBuffer.isView(v) && !(v instanceof DataView),
-      isUint8Array: (v) => v instanceof Uint8ArrayCtor,
+      isUint8Array: (v) => v instanceof Uint8Array,
       isArrayBuffer: (v) => v instanceof ArrayBuffer,
       isAnyArrayBuffer: (v) => v instanceof ArrayBuffer,
       isNativeError: (v) => v instanceof ErrorCtor,
@@ -685,7 +686,7 @@
     EventEmitter.EventEmitter = EventEmitter;
     EventEmitter.defaultMaxListeners = 10;
     EventEmitter.once = function (emitter, name) {
-      return new PromiseCtor((resolve, reject) => {
+      return new Promise((resolve, reject) => {
         const onError = (err) => { emitter.removeListener(name, onEvent); reject(err); };
         const onEvent = (...args) => { if (name !== 'error') emitter.removeListener('error', onError); resolve(args); };
         emitter.once(name, onEvent);
@@ -1056,7 +1057,7 @@
         this.bodyUsed = false;
       }
       _take() {
-        if (this.bodyUsed) return PromiseCtor.reject(new TypeErrorCtor('Body is unusable: Body has already been read'));
+        if (this.bodyUsed) return Promise.reject(new TypeErrorCtor('Body is unusable: Body has already been read'));
         this.bodyUsed = true;
         return PromiseResolve(this._body);
       }
@@ -1066,7 +1067,7 @@
       clone() { return new Response(this._body, { status: this.status, statusText: this.statusText, headers: this.headers, url: this.url }); }
     }
     function fetch(input, init = {}) {
-      return new PromiseCtor((resolve, reject) => {
+      return new Promise((resolve, reject) => {
         const url = typeof input === 'string' ? input : input instanceof g.URL ? input.href : StringCtor(input && input.url ? input.url : input);
         const headers = [];
         new Headers(init.headers).forEach((v, k) => headers.push([k, v]));
@@ -1082,7 +1083,7 @@
         host.fetch(url, StringCtor(init.method || 'GET').toUpperCase(), headers, body == null ? null : body,
           (err, res) => {
             if (err) { const e = new TypeErrorCtor('fetch failed'); e.cause = new ErrorCtor(err); reject(e); return; }
-            resolve(new Response(new Uint8ArrayCtor(res.body), { status: res.status, statusText: res.statusText, headers: res.headers, url: res.url }));
+            resolve(new Response(new Uint8Array(res.body), { status: res.status, statusText: res.statusText, headers: res.headers, url: res.url }));
           });
       });
     }
