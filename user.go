@@ -60,3 +60,15 @@ type Connection struct {
 
 // DefaultDatabaseConnection is the connection created on first start.
 const DefaultDatabaseConnection = "Username-Password-Authentication"
+
+// LogName is the name tenant logs show for the user (user_name): the email,
+// else the username, else the phone number.
+func (u *User) LogName() string {
+	switch {
+	case u.Email != "":
+		return u.Email
+	case u.Username != "":
+		return u.Username
+	}
+	return u.PhoneNumber
+}

@@ -254,7 +254,7 @@ func (h *Handler) logEntry(r *http.Request, typ string, u *keyhook.User, conn *k
 		ConnectionID: conn.ID,
 		IP:           clientIP(r),
 		Hostname:     r.Host,
-		UserName:     u.Email,
+		UserName:     u.LogName(),
 		UserAgent:    r.UserAgent(),
 		Strategy:     conn.Strategy,
 		StrategyType: "database",

@@ -491,7 +491,7 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) error {
 			Connection:   conn.Name,
 			ConnectionID: conn.ID,
 			UserID:       u.ID,
-			UserName:     userName(u),
+			UserName:     u.LogName(),
 			Strategy:     "auth0",
 			StrategyType: "database",
 		}
@@ -513,16 +513,6 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, viewUser(u))
 	return nil
-}
-
-func userName(u *keyhook.User) string {
-	switch {
-	case u.Email != "":
-		return u.Email
-	case u.Username != "":
-		return u.Username
-	}
-	return u.PhoneNumber
 }
 
 // applyUserPatch applies a validated PATCH: metadata merges one level deep

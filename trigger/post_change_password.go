@@ -21,7 +21,7 @@ func (e *Engine) EnqueuePostChangePassword(ctx context.Context, tx store.Tx, in 
 	return enqueueHook(ctx, tx, HookJobArgs{
 		Trigger:    keyhook.TriggerPostChangePassword,
 		UserID:     in.User.ID,
-		UserName:   userName(in.User),
+		UserName:   in.User.LogName(),
 		Connection: in.Connection.Name,
 	}, user, hookCtx)
 }

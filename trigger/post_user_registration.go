@@ -22,7 +22,7 @@ func (e *Engine) EnqueuePostUserRegistration(ctx context.Context, tx store.Tx, i
 	return enqueueHook(ctx, tx, HookJobArgs{
 		Trigger:    keyhook.TriggerPostUserRegistration,
 		UserID:     in.User.ID,
-		UserName:   userName(in.User),
+		UserName:   in.User.LogName(),
 		Connection: in.Connection.Name,
 		ClientID:   in.ClientID,
 	}, user, hookCtx)
@@ -46,14 +46,4 @@ func postUserRegistrationArgs(tenant string, in PostUserRegistration) (map[strin
 		lang = "en-us"
 	}
 	return user, map[string]any{"requestLanguage": lang, "connection": connectionArg(tenant, in.Connection)}
-}
-
-func userName(u *keyhook.User) string {
-	switch {
-	case u.Email != "":
-		return u.Email
-	case u.Username != "":
-		return u.Username
-	}
-	return u.PhoneNumber
 }
