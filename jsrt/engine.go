@@ -64,19 +64,27 @@ type Engine struct {
 	active  atomic.Int64
 	refills sync.WaitGroup
 	stop    chan struct{}
+	// builds counts runtimes built, for tests of reuse.
+	builds atomic.Int64
 }
 
-// program is one compiled script with its pool of initialised sandboxes.
+// program is one compiled script with its pool of warm sandboxes. Pools
+// are per program (script and trigger): a runtime never serves two
+// different scripts.
 type program struct {
 	key     [32]byte
 	trigger keyhook.TriggerID
 	prog    *goja.Program
-	// idle holds sandboxes whose module init has run and that no execution
-	// has used yet. Each sandbox serves exactly one execution.
+	// reusable programs keep a sandbox for up to Options.MaxUses
+	// executions (isolation.go); the others use each sandbox once.
+	reusable bool
+	// idle holds built sandboxes ready for an execution.
 	idle      chan *sandbox
 	refilling atomic.Bool
-	// initBroken stops background refills for a script whose module init
-	// fails; calls then build synchronously and report the failure.
+	// wanted counts the builds a reusable program's refill still owes.
+	wanted atomic.Int32
+	// initBroken stops background refills for a script whose runtime
+	// cannot be built; calls then build synchronously and report it.
 	initBroken atomic.Bool
 	evicted    atomic.Bool
 }
@@ -146,11 +154,13 @@ func (e *Engine) Close() {
 // CheckScript compiles script as a hook would and returns a *SyntaxError
 // (positions relative to the user's script) when it does not parse.
 func (e *Engine) CheckScript(script string) error {
-	_, err := compileScript(script)
+	_, _, err := compileScript(script)
 	return err
 }
 
-func compileScript(script string) (*goja.Program, error) {
+// compileScript compiles script inside the CommonJS wrapper and reports
+// whether its runtimes may be reused (reusableSource).
+func compileScript(script string) (*goja.Program, bool, error) {
 	src := moduleHeader + script + "\n})"
 	// Source maps are disabled: the parser would otherwise follow a
 	// sourceMappingURL comment to the host's file system.
@@ -158,20 +168,20 @@ func compileScript(script string) (*goja.Program, error) {
 	if err != nil {
 		var list parser.ErrorList
 		if errors.As(err, &list) && len(list) > 0 {
-			return nil, syntaxErrorAt(script, list[0].Position.Line, list[0].Position.Column, list[0].Message)
+			return nil, false, syntaxErrorAt(script, list[0].Position.Line, list[0].Position.Column, list[0].Message)
 		}
-		return nil, &SyntaxError{Line: 1, Column: 1, Message: err.Error()}
+		return nil, false, &SyntaxError{Line: 1, Column: 1, Message: err.Error()}
 	}
 	prog, err := goja.CompileAST(ast, false)
 	if err != nil {
 		var ce *goja.CompilerSyntaxError
 		if errors.As(err, &ce) && ce.File != nil {
 			pos := ce.File.Position(ce.Offset)
-			return nil, syntaxErrorAt(script, pos.Line, pos.Column, ce.Message)
+			return nil, false, syntaxErrorAt(script, pos.Line, pos.Column, ce.Message)
 		}
-		return nil, &SyntaxError{Line: 1, Column: 1, Message: err.Error()}
+		return nil, false, &SyntaxError{Line: 1, Column: 1, Message: err.Error()}
 	}
-	return prog, nil
+	return prog, reusableSource(ast, script), nil
 }
 
 // syntaxErrorAt maps a position in the wrapped source back to the user's
@@ -227,11 +237,11 @@ func (e *Engine) program(trigger keyhook.TriggerID, script string) (*program, er
 
 	// Compiling outside the lock lets other scripts proceed; two callers
 	// compiling the same new script at once is harmless (one result wins).
-	prog, err := compileScript(script)
+	prog, reusable, err := compileScript(script)
 	if err != nil {
 		return nil, err
 	}
-	p := &program{key: key, trigger: trigger, prog: prog, idle: make(chan *sandbox, e.opts.PoolSize)}
+	p := &program{key: key, trigger: trigger, prog: prog, reusable: reusable, idle: make(chan *sandbox, e.opts.PoolSize)}
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -253,25 +263,54 @@ func (e *Engine) program(trigger keyhook.TriggerID, script string) (*program, er
 	return p, nil
 }
 
-// take returns an initialised sandbox for p: a pre-warmed one when the pool
-// has one, otherwise one built now within the execution's limits.
+// take returns a sandbox for p: a warm one when the pool has one,
+// otherwise one built now within the execution's limits. A single-use
+// program's pool is refilled in the background after every take. A
+// reusable program's pool grows only by these synchronous builds, to the
+// number of executions that ran at once (up to PoolSize); release keeps
+// them and replaces the discarded ones in the background.
 func (e *Engine) take(g *guard, p *program) (*sandbox, *keyhook.ExecutionError) {
 	select {
 	case sb := <-p.idle:
-		e.refill(p)
+		if !p.reusable {
+			e.refill(p)
+		}
 		return sb, nil
 	default:
 	}
 	sb, xerr := e.build(g, p)
-	if xerr == nil {
+	if xerr == nil && !p.reusable {
 		e.refill(p)
 	}
 	return sb, xerr
 }
 
-// refill pre-warms sandboxes for p in the background, one goroutine per
-// program at most, so that module init stays off the request path.
+// release returns sb to p's pool after an execution when it may serve
+// another, and otherwise drops it and has the pool refilled off the
+// request path.
+func (e *Engine) release(g *guard, p *program, sb *sandbox) {
+	fired := g.detach()
+	if fired || p.evicted.Load() || !sb.reusable() {
+		e.refill(p)
+		return
+	}
+	select {
+	case p.idle <- sb:
+	default: // more warm runtimes than the pool keeps
+	}
+}
+
+// refill builds sandboxes for p in the background, one goroutine per
+// program at most, so that building stays off the request path.
+//
+// A reusable program's runtimes serve many executions, so the pool only
+// needs as many as run at once: each request builds one replacement for a
+// discarded runtime. Other programs use a runtime once, so their pool is
+// kept full.
 func (e *Engine) refill(p *program) {
+	if p.reusable {
+		p.wanted.Add(1)
+	}
 	if p.initBroken.Load() || p.evicted.Load() || len(p.idle) == cap(p.idle) {
 		return
 	}
@@ -290,6 +329,10 @@ func (e *Engine) refill(p *program) {
 		defer e.refills.Done()
 		defer p.refilling.Store(false)
 		for len(p.idle) < cap(p.idle) && !p.evicted.Load() {
+			if p.reusable && p.wanted.Add(-1) < 0 {
+				p.wanted.Store(0)
+				return
+			}
 			select {
 			case <-e.stop:
 				return
@@ -357,5 +400,7 @@ func (e *Engine) RunHook(ctx context.Context, call HookCall) (res HookResult) {
 		}
 		return out
 	}
-	return sb.runHook(g, call.Args)
+	res = sb.runHook(g, call.Args)
+	e.release(g, p, sb)
+	return res
 }

@@ -14,7 +14,7 @@ import (
 )
 
 const (
-	heapAllocsMetric = "/gc/heap/allocs:bytes"
+	heapObjectsMetric = "/memory/classes/heap/objects:bytes"
 	memorySampleRate = 5 * time.Millisecond
 )
 
@@ -24,11 +24,13 @@ const (
 // why the native amplifiers are capped separately (limits.go).
 //
 // The memory budget is approximate: Go has no per-goroutine allocation
-// counter, so the watchdog samples the process-wide heap allocation counter
-// and charges each active execution an equal share of what was allocated
-// since the last sample. A lone runaway script is charged everything it
-// allocates; under heavy concurrency a runaway is stopped later and, rarely,
-// a long well-behaved execution may be charged for its neighbours.
+// counter, so the watchdog samples the process-wide size of heap objects and
+// charges each active execution an equal share of how far the heap has grown
+// above its lowest point since the execution began. Garbage the collector
+// reclaims is not charged, so a long script that allocates and drops is not
+// stopped; one that holds memory is. Under heavy concurrency a runaway is
+// stopped later and, rarely, an execution may be charged for a neighbour's
+// growth.
 type guard struct {
 	e       *Engine
 	ctx     context.Context
@@ -60,7 +62,7 @@ func (g *guard) watch() {
 	defer timer.Stop()
 	ticker := time.NewTicker(memorySampleRate)
 	defer ticker.Stop()
-	sample := []metrics.Sample{{Name: heapAllocsMetric}}
+	sample := []metrics.Sample{{Name: heapObjectsMetric}}
 	read := func() uint64 {
 		metrics.Read(sample)
 		if sample[0].Value.Kind() != metrics.KindUint64 {
@@ -68,8 +70,7 @@ func (g *guard) watch() {
 		}
 		return sample[0].Value.Uint64()
 	}
-	last := read()
-	var charged float64
+	low := read()
 	for {
 		select {
 		case <-g.end:
@@ -87,13 +88,14 @@ func (g *guard) watch() {
 			return
 		case <-ticker.C:
 			now := read()
+			if now < low {
+				low = now
+			}
 			share := g.e.active.Load()
 			if share < 1 {
 				share = 1
 			}
-			charged += float64(now-last) / float64(share)
-			last = now
-			if charged > float64(g.e.opts.MemoryLimit) {
+			if float64(now-low)/float64(share) > float64(g.e.opts.MemoryLimit) {
 				g.fire(&keyhook.ExecutionError{Name: ErrNameLimit, Message: fmt.Sprintf(
 					"Script execution exceeded its memory budget of %s", humanBytes(g.e.opts.MemoryLimit))})
 				return
@@ -123,6 +125,16 @@ func (g *guard) attach(vm *goja.Runtime) {
 	if g.hit != nil {
 		vm.Interrupt(g.hit)
 	}
+}
+
+// detach stops a later limit from interrupting the attached runtime and
+// reports whether one already fired (then the runtime may hold a pending
+// interrupt and must not be reused).
+func (g *guard) detach() (fired bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.vm = nil
+	return g.hit != nil
 }
 
 // failure is the recorded limit, or nil.

@@ -31,17 +31,24 @@ var hostProgram = sync.OnceValue(func() *goja.Program {
 	return prog
 })
 
-// hostState is what the Go side of the host APIs keeps per sandbox.
+// hostState is what the Go side of the host APIs keeps per sandbox; ctx
+// is per execution and ends with it.
 type hostState struct {
 	require goja.Value
+	reset   goja.Callable
 	ctx     context.Context
 	cancel  context.CancelFunc
 }
 
+func (h *hostState) begin() {
+	h.ctx, h.cancel = context.WithCancel(context.Background())
+}
+
 // installHost captures the intrinsics the host relies on (before any user
 // code can replace them), caps the native amplifiers and runs the JS
-// bootstrap that defines the globals and require.
-func (sb *sandbox) installHost() error {
+// bootstrap that defines the globals and require. It returns the host
+// objects scripts can reach without a global (isolation roots).
+func (sb *sandbox) installHost() (goja.Value, error) {
 	vm := sb.vm
 	global := vm.GlobalObject()
 	sb.errorCtor = global.Get("Error").(*goja.Object)
@@ -50,15 +57,15 @@ func (sb *sandbox) installHost() error {
 	promiseProto := global.Get("Promise").(*goja.Object).Get("prototype").(*goja.Object)
 	then, ok := goja.AssertFunction(promiseProto.Get("then"))
 	if !ok {
-		return errors.New("Promise.prototype.then is not a function")
+		return nil, errors.New("Promise.prototype.then is not a function")
 	}
 	sb.promiseThen = then
 
-	ctx, cancel := context.WithCancel(context.Background())
-	sb.host = &hostState{ctx: ctx, cancel: cancel}
+	sb.host = &hostState{}
+	sb.host.begin()
 
 	if err := sb.installCaps(); err != nil {
-		return err
+		return nil, err
 	}
 
 	natives := vm.NewObject()
@@ -89,6 +96,10 @@ func (sb *sandbox) installHost() error {
 		}
 		return vm.ToValue(id)
 	})
+	set("touch", func(goja.FunctionCall) goja.Value {
+		sb.hostTouched = true
+		return goja.Undefined()
+	})
 	set("clearTimer", func(call goja.FunctionCall) goja.Value {
 		sb.loop.clearTimer(call.Argument(0).ToInteger())
 		return goja.Undefined()
@@ -106,18 +117,25 @@ func (sb *sandbox) installHost() error {
 
 	boot, err := vm.RunProgram(hostProgram())
 	if err != nil {
-		return fmt.Errorf("host bootstrap: %w", err)
+		return nil, fmt.Errorf("host bootstrap: %w", err)
 	}
 	bootFn, ok := goja.AssertFunction(boot)
 	if !ok {
-		return errors.New("host bootstrap is not a function")
+		return nil, errors.New("host bootstrap is not a function")
 	}
-	req, err := bootFn(goja.Undefined(), natives)
+	out, err := bootFn(goja.Undefined(), natives)
 	if err != nil {
-		return fmt.Errorf("host bootstrap: %w", err)
+		return nil, fmt.Errorf("host bootstrap: %w", err)
 	}
-	sb.host.require = req
-	return nil
+	res, ok := out.(*goja.Object)
+	if !ok {
+		return nil, errors.New("host bootstrap returned no object")
+	}
+	sb.host.require = res.Get("require")
+	if sb.host.reset, ok = goja.AssertFunction(res.Get("reset")); !ok {
+		return nil, errors.New("host bootstrap returned no reset")
+	}
+	return res.Get("roots"), nil
 }
 
 func (sb *sandbox) newError(ctor *goja.Object, msg string) *goja.Object {
@@ -175,6 +193,11 @@ func (c *consoleBuffer) add(level, line string) {
 }
 
 func (c *consoleBuffer) String() string { return c.b.String() }
+
+func (c *consoleBuffer) reset() {
+	c.b.Reset()
+	c.truncated = false
+}
 
 // validPrefix cuts s to at most n bytes without splitting a UTF-8 sequence.
 func validPrefix(s string, n int) string {

@@ -1,5 +1,7 @@
 // Package jsrt runs sandboxed JavaScript in-process with goja: compiled
-// programs cached per script hash, pools of warm runtimes, a small event loop
+// programs cached per script hash, pools of warm runtimes reused across
+// executions of the same program (isolation.go documents what keeps those
+// executions from observing each other), a small event loop
 // (timers, promises, async functions), per-execution deadlines, bounded
 // console output and result size, caps on the native amplifiers Interrupt
 // cannot stop, a memory watchdog, and a require that serves only allowed

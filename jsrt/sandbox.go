@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/dop251/goja"
@@ -11,21 +12,22 @@ import (
 	"github.com/keyhook/keyhook"
 )
 
-// sandbox is one goja runtime with its host APIs, event loop and console,
-// initialised for one program and used by exactly one execution. Reusing a
-// runtime cannot be made sound: module-scope variables live in closures the
-// host cannot see or restore, and a script may mutate shared objects
-// (builtin prototypes, required modules, objects it keeps in module scope)
-// that a global-name snapshot does not cover. So isolation comes from never
-// sharing a runtime, and latency from pre-warming them (engine.refill).
+// sandbox is one goja runtime with its host APIs, prelude and the script's
+// module wrapper, built for one program. A reusable program's sandbox
+// serves up to Options.MaxUses executions, one at a time; every execution
+// re-runs the module wrapper, and isolation.go decides after each one
+// whether the runtime may serve another.
 type sandbox struct {
 	e       *Engine
+	p       *program
 	vm      *goja.Runtime
 	loop    *eventLoop
 	console *consoleBuffer
 	host    *hostState
+	// wrapper is the CommonJS function the script's program evaluates to.
+	wrapper goja.Callable
 	fn      goja.Callable
-	// g is the guard of the current phase (module init, then the call);
+	// g is the guard of the current phase (build, then each execution);
 	// wrapped builtins poll it so native loops that call back into them
 	// stop once a limit fires.
 	g *guard
@@ -36,6 +38,19 @@ type sandbox struct {
 	promiseThen    goja.Callable
 	origStringify  goja.Callable // the native JSON.stringify, before capping
 
+	// iso is the isolation baseline; nil for a program that is not reusable.
+	iso  *isolation
+	uses int
+	// eager installs the lazily capped builtins at build time: they change
+	// intrinsics when installed, which must happen before the snapshot.
+	eager bool
+	// tainted marks an execution that did something the snapshot cannot
+	// see (indirect eval); the runtime is discarded after it.
+	tainted bool
+	// hostTouched is set by host.js when an execution built per-execution
+	// host state that reset must drop.
+	hostTouched bool
+
 	rejections []*goja.Promise
 
 	// Outcome of the execution: the first of cb, throw or rejection wins.
@@ -45,12 +60,15 @@ type sandbox struct {
 	xerr       *keyhook.ExecutionError
 }
 
-// build creates a sandbox for p and runs the script's module init, within
-// the limits of g.
+// build creates a sandbox for p: runtime, host, prelude and the script's
+// wrapper, hardened and snapshotted when p is reusable. The script's own
+// code does not run here; each execution runs the module body.
 func (e *Engine) build(g *guard, p *program) (sb *sandbox, xerr *keyhook.ExecutionError) {
+	e.builds.Add(1)
 	vm := goja.New()
 	g.attach(vm)
-	sb = &sandbox{e: e, vm: vm, g: g, console: newConsoleBuffer(e.opts.ConsoleLimit)}
+	defer g.detach()
+	sb = &sandbox{e: e, p: p, vm: vm, g: g, console: newConsoleBuffer(e.opts.ConsoleLimit), eager: p.reusable}
 	sb.loop = newEventLoop(sb)
 	defer func() {
 		if r := recover(); r != nil {
@@ -60,7 +78,8 @@ func (e *Engine) build(g *guard, p *program) (sb *sandbox, xerr *keyhook.Executi
 	vm.SetMaxCallStackSize(maxCallStackSize)
 	vm.SetPromiseRejectionTracker(sb.trackRejection)
 
-	if err := sb.installHost(); err != nil {
+	roots, err := sb.installHost()
+	if err != nil {
 		return sb, sb.errorFrom(g, err)
 	}
 	prelude := e.preludes[p.trigger]
@@ -78,41 +97,87 @@ func (e *Engine) build(g *guard, p *program) (sb *sandbox, xerr *keyhook.Executi
 	if !ok {
 		return sb, &keyhook.ExecutionError{Name: "Error", Message: "internal error: module wrapper is not a function"}
 	}
-	module := vm.NewObject()
-	exports := vm.NewObject()
-	_ = module.Set("exports", exports)
-	_ = module.Set("id", ".")
-	_ = module.Set("filename", "/"+scriptName)
-	_ = module.Set("loaded", false)
-	if _, err := wrapperFn(exports, exports, sb.host.require, module, vm.ToValue("/"+scriptName), vm.ToValue("/")); err != nil {
-		return sb, sb.errorFrom(g, err)
+	sb.wrapper = wrapperFn
+	if p.reusable {
+		// The wrapper itself is reachable from module code as
+		// arguments.callee, and require is passed to it.
+		rootList := []any{sb.host.require, wrapper}
+		if ro, ok := roots.(*goja.Object); ok {
+			for i, n := int64(0), ro.Get("length").ToInteger(); i < n; i++ {
+				rootList = append(rootList, ro.Get(strconv.FormatInt(i, 10)))
+			}
+		}
+		if err := sb.installIsolation(vm.NewArray(rootList...)); err != nil {
+			return sb, sb.errorFrom(g, err)
+		}
 	}
-	_ = module.Set("loaded", true)
-	if xerr := sb.unhandledRejection(); xerr != nil {
-		return sb, xerr
-	}
-	fn, ok := goja.AssertFunction(module.Get("exports"))
-	if !ok {
-		return sb, &keyhook.ExecutionError{Name: "Error", Message: "Script does not export a function"}
-	}
-	sb.fn = fn
+	sb.rejections = nil
 	return sb, nil
 }
 
-// runHook calls module.exports(args..., cb) and drives the loop until the
-// outcome is known.
+// begin resets the per-execution state before an execution.
+func (sb *sandbox) begin(g *guard) {
+	sb.uses++
+	sb.g = g
+	sb.settled, sb.hasResult, sb.resultJSON, sb.xerr = false, false, "", nil
+	sb.rejections = nil
+	sb.fn = nil
+	sb.console.reset()
+	sb.loop = newEventLoop(sb)
+	sb.host.begin()
+	g.attach(sb.vm)
+}
+
+// reusable reports whether the sandbox may serve another execution; it
+// runs after the execution and after the guard is detached.
+func (sb *sandbox) reusable() bool {
+	if sb.iso == nil || sb.tainted || sb.uses >= sb.e.opts.MaxUses {
+		return false
+	}
+	if !sb.iso.clean() {
+		return false
+	}
+	if sb.hostTouched {
+		if _, err := sb.host.reset(goja.Undefined()); err != nil {
+			return false
+		}
+		sb.hostTouched = false
+	}
+	return true
+}
+
+// runHook runs the module body, calls module.exports(args..., cb) and
+// drives the loop until the outcome is known.
 func (sb *sandbox) runHook(g *guard, args []any) (res HookResult) {
 	vm := sb.vm
-	sb.g = g
-	g.attach(vm)
+	sb.begin(g)
 	defer func() {
 		if r := recover(); r != nil {
+			sb.tainted = true
 			res = HookResult{Err: &keyhook.ExecutionError{Name: "Error", Message: fmt.Sprintf("internal error while running the script: %v", r)}}
 		}
 		sb.loop.shutdown()
 		res.Logs = sb.console.String()
 	}()
 
+	module := vm.NewObject()
+	exports := vm.NewObject()
+	_ = module.Set("exports", exports)
+	_ = module.Set("id", ".")
+	_ = module.Set("filename", "/"+scriptName)
+	_ = module.Set("loaded", false)
+	if _, err := sb.wrapper(exports, exports, sb.host.require, module, vm.ToValue("/"+scriptName), vm.ToValue("/")); err != nil {
+		return HookResult{Err: sb.errorFrom(g, err)}
+	}
+	_ = module.Set("loaded", true)
+	if xerr := sb.unhandledRejection(); xerr != nil {
+		return HookResult{Err: xerr}
+	}
+	fn, ok := goja.AssertFunction(module.Get("exports"))
+	if !ok {
+		return HookResult{Err: &keyhook.ExecutionError{Name: "Error", Message: "Script does not export a function"}}
+	}
+	sb.fn = fn
 	jsArgs := make([]goja.Value, 0, len(args)+1)
 	for _, a := range args {
 		jsArgs = append(jsArgs, toJS(vm, a))

@@ -1,7 +1,13 @@
 // Host bootstrap: run once per runtime before any user code, with the Go
-// natives as `host`. Defines the globals (heavy ones lazily) and returns the
-// require function. Intrinsics are captured here so later user changes to
-// globals only affect the user's own execution.
+// natives as `host`. Defines the globals (heavy ones lazily) and returns
+// {require, reset, roots}. Intrinsics are captured here so later user changes
+// to globals only affect the user's own execution.
+//
+// A runtime serves many executions of one script, so nothing built for one
+// execution may survive into the next: the lazily built modules and globals
+// and the console's counters are per execution. The first touch of any of
+// them calls host.touch(), and the Go side then calls reset() after that
+// execution, which forgets them.
 (function (host) {
   'use strict';
   const g = globalThis;
@@ -21,12 +27,22 @@
   function hidden(obj, name, value) {
     defineProperty(obj, name, { value, writable: true, configurable: true, enumerable: false });
   }
+  let touched = false;
+  function touch() {
+    if (!touched) { touched = true; host.touch(); }
+  }
+  // A lazy global stays an accessor for the runtime's whole life (so it can
+  // be non-configurable and the isolation snapshot can rely on it); what it
+  // holds is per execution.
+  const lazies = [];
   function lazy(obj, name, make) {
+    const l = { has: false, value: undefined };
+    lazies.push(l);
     defineProperty(obj, name, {
-      configurable: true,
+      configurable: false,
       enumerable: false,
-      get() { const v = make(); hidden(obj, name, v); return v; },
-      set(v) { hidden(obj, name, v); },
+      get() { if (!l.has) { touch(); l.value = make(); l.has = true; } return l.value; },
+      set(v) { touch(); l.value = v; l.has = true; },
     });
   }
 
@@ -153,11 +169,11 @@
   hidden(consoleObj, 'dir', function (obj) { host.write('log', inspect(obj)); });
   hidden(consoleObj, 'table', function (obj) { host.write('log', inspect(obj)); });
   hidden(consoleObj, 'assert', function (cond, ...args) { if (!cond) host.write('error', 'Assertion failed' + (args.length ? ': ' + format(...args) : '')); });
-  hidden(consoleObj, 'time', function (label = 'default') { timers.set(label, Date.now()); });
+  hidden(consoleObj, 'time', function (label = 'default') { touch(); timers.set(label, Date.now()); });
   hidden(consoleObj, 'timeEnd', function (label = 'default') {
     if (timers.has(label)) { host.write('log', label + ': ' + (Date.now() - timers.get(label)) + 'ms'); timers.delete(label); }
   });
-  hidden(consoleObj, 'count', function (label = 'default') { const n = (counts.get(label) || 0) + 1; counts.set(label, n); host.write('log', label + ': ' + n); });
+  hidden(consoleObj, 'count', function (label = 'default') { touch(); const n = (counts.get(label) || 0) + 1; counts.set(label, n); host.write('log', label + ': ' + n); });
   hidden(consoleObj, 'group', function () {});
   hidden(consoleObj, 'groupEnd', function () {});
   hidden(g, 'console', consoleObj);
@@ -242,6 +258,7 @@
     assert: makeAssert,
   };
   function mod(name) {
+    touch();
     if (!modules.has(name)) modules.set(name, factories[name]());
     return modules.get(name);
   }
@@ -1091,5 +1108,17 @@
     return fetchModule;
   }
 
-  return require;
+  function reset() {
+    if (!touched) return;
+    touched = false;
+    modules.clear();
+    fetchModule = undefined;
+    timers.clear();
+    counts.clear();
+    for (const l of lazies) { l.has = false; l.value = undefined; }
+  }
+
+  // roots are host objects scripts can reach without going through a
+  // global: the isolation snapshot starts from them too.
+  return { require, reset, roots: [Timeout.prototype] };
 })
