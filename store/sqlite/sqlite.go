@@ -48,6 +48,7 @@ type DB struct {
 	db         *sql.DB
 	river      *river.Client[*sql.Tx]
 	hasWorkers bool
+	writes     writeLock
 
 	mu      sync.Mutex
 	started bool
@@ -120,8 +121,8 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: river client: %w", err)
 	}
 
-	d := &DB{db: db, river: client, hasWorkers: cfg.Workers != nil}
-	d.queries = queries{q: db, sealer: cfg.Sealer}
+	d := &DB{db: db, river: client, hasWorkers: cfg.Workers != nil, writes: newWriteLock()}
+	d.queries = queries{q: lockedDB{DB: db, lock: d.writes}, sealer: cfg.Sealer}
 	return d, nil
 }
 
@@ -129,7 +130,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 // every new connection of the pool.
 func dsn(path string) string {
 	return path + "?" + strings.Join([]string{
-		"_pragma=busy_timeout(10000)",
+		"_pragma=busy_timeout(10000)", // busyTimeout
 		"_pragma=foreign_keys(1)",
 		"_pragma=journal_mode(WAL)",
 		"_pragma=synchronous(NORMAL)",
@@ -140,6 +141,10 @@ func dsn(path string) string {
 // InTx runs fn in one IMMEDIATE transaction. It rolls back if fn returns an
 // error or panics (and then re-panics).
 func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) (err error) {
+	if err := d.writes.acquire(ctx); err != nil {
+		return err
+	}
+	defer d.writes.release()
 	sqlTx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
