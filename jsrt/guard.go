@@ -15,7 +15,7 @@ import (
 
 const (
 	heapObjectsMetric = "/memory/classes/heap/objects:bytes"
-	memorySampleRate = 5 * time.Millisecond
+	memorySampleRate  = 5 * time.Millisecond
 )
 
 // guard enforces one execution's deadline, its context and its memory
