@@ -51,7 +51,8 @@ func (h *Handler) clientCredentials(ctx context.Context, ex *exchange) (*tokenRe
 
 	var custom map[string]any
 	changed := false
-	if h.Triggers != nil {
+	breakGlass := h.AdminClientID != "" && client.ClientID == h.AdminClientID && req.Audience == h.AdminAudience
+	if h.Triggers != nil && !breakGlass {
 		res, err := h.Triggers.CredentialsExchange(ctx, trigger.CredentialsExchange{Client: client, Audience: req.Audience, Scope: scope})
 		ex.execs = res.Executions
 		if d, ok := trigger.IsDeny(err); ok {

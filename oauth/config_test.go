@@ -59,3 +59,18 @@ func TestConfigChangesSeenAtOnce(t *testing.T) {
 		t.Fatalf("rotated secret refused: %d %s", r.status, r.raw)
 	}
 }
+
+// TestAdminSkipsCredentialsExchange: a failing credentials-exchange hook
+// refuses other clients' tokens but not the bootstrap admin's Management
+// API token, which is how the operator fixes the hook.
+func TestAdminSkipsCredentialsExchange(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.handler.AdminClientID, b.handler.AdminAudience = b.m2m.ClientID, testAudience
+	b.addHook(t, `module.exports = function (client, scope, audience, context, cb) { cb(new Error('broken')); };`, nil)
+	if r := b.post(t, b.m2mParams(), false); r.status != 200 {
+		t.Fatalf("admin token refused: %d %s", r.status, r.raw)
+	}
+	b.handler.AdminClientID = "someone-else"
+	b.post(t, b.m2mParams(), false).wantError(t, 500, "server_error", "broken")
+}

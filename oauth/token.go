@@ -35,6 +35,12 @@ type Handler struct {
 	Store    store.Store
 	Signer   *signer.Signer
 	Triggers *trigger.Engine // nil runs no extensibility code
+	// AdminClientID and AdminAudience name the bootstrap admin client and the
+	// Management API. Its Management tokens skip the credentials-exchange
+	// chain, so a broken hook cannot lock the operator out of the API that
+	// would fix it.
+	AdminClientID string
+	AdminAudience string
 	// Issuer is https://host/ with the trailing slash Auth0's iss carries.
 	Issuer string
 	Logger *slog.Logger
