@@ -271,6 +271,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request) error {
 			return badBody("Passwordless users cannot have a password")
 		}
 		if reason := password.CheckPolicy(*in.Password); reason != "" {
+			h.logFailedPasswordChange(r, "PasswordStrengthError: "+reason)
 			return newError(http.StatusBadRequest, "", "PasswordStrengthError: %s", reason)
 		}
 		if u.PasswordHash, err = password.Hash(*in.Password, password.DefaultParams); err != nil {
@@ -438,6 +439,7 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) error {
 	var newHash string
 	if in.Password != nil {
 		if reason := password.CheckPolicy(*in.Password); reason != "" {
+			h.logFailedPasswordChange(r, "PasswordStrengthError: "+reason)
 			return newError(http.StatusBadRequest, "", "PasswordStrengthError: %s", reason)
 		}
 		if newHash, err = password.Hash(*in.Password, password.DefaultParams); err != nil {
@@ -722,4 +724,20 @@ func (h *Handler) usersByEmail(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, project(out, sel, func(u *keyhook.User) any { return viewUser(u) }))
 	return nil
+}
+
+// logFailedPasswordChange audits a refused password change (fcp). The
+// answer to the caller does not depend on it.
+func (h *Handler) logFailedPasswordChange(r *http.Request, description string) {
+	ctx := r.Context()
+	entry := &keyhook.LogEntry{Date: h.now(), Type: keyhook.LogFailedChangePassword, Description: description, UserID: r.PathValue("id")}
+	if u, err := h.Store.UserGetByID(ctx, entry.UserID); err == nil {
+		entry.UserName, entry.Connection = u.LogName(), u.Connection
+	}
+	if p := principalFrom(ctx); p != nil {
+		entry.ClientID = p.clientID
+	}
+	if err := tenantlog.Write(ctx, h.Store, entry); err != nil {
+		h.logger().ErrorContext(ctx, "write fcp log", "err", err)
+	}
 }

@@ -194,6 +194,9 @@ func TestUserUpdate(t *testing.T) {
 			wantError(t, b.adminDo("PATCH", userPath(id), tc.body), tc.status, tc.code, tc.message)
 		})
 	}
+	if logs, _, err := b.db.LogList(t.Context(), store.LogListParams{Type: keyhook.LogFailedChangePassword}); err != nil || len(logs) != 1 || logs[0].UserID != id {
+		t.Fatalf("fcp log entries %+v, %v", logs, err)
+	}
 	b.unchanged("missing user", func() {
 		wantError(t, b.adminDo("PATCH", userPath("auth0|missing"), map[string]any{"blocked": true}), 404, "inexistent_user", "The user does not exist.")
 	})
