@@ -57,7 +57,9 @@ func (c *Cache) View(ctx context.Context) (*View, error) {
 		return nil, fmt.Errorf("configcache: %w", err)
 	}
 	c.mu.Lock()
-	if !c.loaded || v != c.version {
+	// The version only grows; a request that read an older one than the
+	// cache holds must not roll the cache back (its lookups just miss).
+	if !c.loaded || v > c.version {
 		c.version, c.loaded = v, true
 		c.clients, c.apis, c.grants, c.hooks = nil, nil, nil, nil
 	}
@@ -79,16 +81,21 @@ func put[K comparable, V any](c *Cache, version int64, m *map[K]V, k K, v V) {
 	(*m)[k] = v
 }
 
-func get[K comparable, V any](c *Cache, m map[K]V, k K) (V, bool) {
+// get returns a cached value only to a view of the cache's own version.
+func get[K comparable, V any](c *Cache, version int64, m *map[K]V, k K) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	v, ok := m[k]
+	if c.version != version {
+		var zero V
+		return zero, false
+	}
+	v, ok := (*m)[k]
 	return v, ok
 }
 
 // Client returns a client by id; misses are not cached.
 func (v *View) Client(ctx context.Context, id string) (*keyhook.Client, error) {
-	if c, ok := get(v.c, v.c.clients, id); ok {
+	if c, ok := get(v.c, v.version, &v.c.clients, id); ok {
 		return c, nil
 	}
 	c, err := v.c.Store.ClientGet(ctx, id)
@@ -101,7 +108,7 @@ func (v *View) Client(ctx context.Context, id string) (*keyhook.Client, error) {
 
 // ResourceServer returns a resource server by identifier (audience).
 func (v *View) ResourceServer(ctx context.Context, identifier string) (*keyhook.ResourceServer, error) {
-	if rs, ok := get(v.c, v.c.apis, identifier); ok {
+	if rs, ok := get(v.c, v.version, &v.c.apis, identifier); ok {
 		return rs, nil
 	}
 	rs, err := v.c.Store.ResourceServerGetByIdentifier(ctx, identifier)
@@ -115,7 +122,7 @@ func (v *View) ResourceServer(ctx context.Context, identifier string) (*keyhook.
 // ClientGrant returns the grant of a client for an audience.
 func (v *View) ClientGrant(ctx context.Context, clientID, audience string) (*keyhook.ClientGrant, error) {
 	k := [2]string{clientID, audience}
-	if g, ok := get(v.c, v.c.grants, k); ok {
+	if g, ok := get(v.c, v.version, &v.c.grants, k); ok {
 		return g, nil
 	}
 	g, err := v.c.Store.ClientGrantFind(ctx, clientID, audience)
@@ -130,7 +137,7 @@ func (v *View) ClientGrant(ctx context.Context, clientID, audience string) (*key
 // secrets, or a nil hook when there is none (that answer is cached too: most
 // requests run no hook).
 func (v *View) EnabledHook(ctx context.Context, t keyhook.TriggerID) (*keyhook.Hook, map[string]string, error) {
-	if e, ok := get(v.c, v.c.hooks, t); ok {
+	if e, ok := get(v.c, v.version, &v.c.hooks, t); ok {
 		return e.hook, e.secrets, nil
 	}
 	h, err := v.c.Store.HookGetEnabled(ctx, t)

@@ -3,7 +3,9 @@ package configcache
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/keyhook/keyhook"
@@ -127,7 +129,56 @@ func TestStaleLoadNotKept(t *testing.T) {
 	if _, err := old.Client(ctx, "c"); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := get(c, c.clients, "c"); ok {
+	if _, ok := get(c, c.version, &c.clients, "c"); ok {
 		t.Error("a value loaded through a stale view was cached")
+	}
+}
+
+// TestConcurrentViews runs lookups while the version moves (go test -race).
+func TestConcurrentViews(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := openStore(t)
+	c := &Cache{Store: st}
+	if err := st.ClientCreate(ctx, &keyhook.Client{ClientID: "c", Name: "n"}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 20; i++ {
+			if err := st.ClientUpdate(ctx, &keyhook.Client{ClientID: "c", Name: fmt.Sprint("n", i)}); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				v, err := c.View(ctx)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if _, err := v.Client(ctx, "c"); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	<-done
+	// After the last change, a fresh view serves the last write.
+	v, err := c.View(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := v.Client(ctx, "c"); err != nil || got.Name != "n19" {
+		t.Fatalf("client = %+v, %v", got, err)
 	}
 }

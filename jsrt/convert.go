@@ -7,6 +7,11 @@ import (
 	"github.com/dop251/goja"
 )
 
+// Undefined in HookCall.Args (or nested in them) reaches the script as
+// undefined rather than null — e.g. credentials-exchange's scope when the
+// grant has none, which Auth0 leaves undefined.
+type Undefined struct{}
+
 // toJS deep-copies a JSON-shaped Go value into fresh native JS values, so
 // the script may mutate its arguments (scope.push) without touching the
 // caller's maps and slices. Other Go types go through a JSON round trip.
@@ -14,6 +19,8 @@ func toJS(vm *goja.Runtime, v any) goja.Value {
 	switch x := v.(type) {
 	case nil:
 		return goja.Null()
+	case Undefined:
+		return goja.Undefined()
 	case string:
 		return vm.ToValue(x)
 	case bool:

@@ -2,13 +2,10 @@ package mgmtapi
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
 
-	"github.com/keyhook/keyhook"
-	"github.com/keyhook/keyhook/store"
 	"github.com/keyhook/keyhook/trigger"
 )
 
@@ -33,20 +30,16 @@ func (h *Handler) testHook(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	var hook *keyhook.Hook
-	var secrets map[string]string
-	err = h.Store.InTx(r.Context(), func(ctx context.Context, tx store.Tx) error {
-		var err error
-		if hook, err = tx.HookGet(ctx, r.PathValue("id")); err != nil {
-			return notFoundAs(err, errHookNotFound)
-		}
-		if secrets, err = tx.HookSecretsGet(ctx, hook.ID); err != nil {
-			return fmt.Errorf("get hook secrets: %w", notFoundAs(err, errHookNotFound))
-		}
-		return nil
-	})
+	// Plain reads: a test run writes nothing, so it takes no write
+	// transaction (on SQLite that would queue every token request behind it).
+	ctx := r.Context()
+	hook, err := h.Store.HookGet(ctx, r.PathValue("id"))
 	if err != nil {
-		return err
+		return notFoundAs(err, errHookNotFound)
+	}
+	secrets, err := h.Store.HookSecretsGet(ctx, hook.ID)
+	if err != nil {
+		return fmt.Errorf("get hook secrets: %w", notFoundAs(err, errHookNotFound))
 	}
 	if h.Triggers == nil {
 		return newError(http.StatusNotImplemented, "", "The hook test runner is not configured")

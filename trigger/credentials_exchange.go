@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/keyhook/keyhook"
+	"github.com/keyhook/keyhook/jsrt"
 )
 
 // CredentialsExchange is the input of the credentials-exchange trigger: a
@@ -53,7 +54,7 @@ func credentialsExchangeArgs(tenant string, in CredentialsExchange, secrets map[
 		"tenant":   tenant,
 		"metadata": meta,
 	}
-	var scope any // undefined when the grant has no scopes, as Auth0 sends
+	var scope any = jsrt.Undefined{} // as Auth0 sends when the grant has no scopes
 	if len(in.Scope) > 0 {
 		s := make([]any, len(in.Scope))
 		for i, v := range in.Scope {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/keyhook/keyhook"
+	"github.com/keyhook/keyhook/jsrt"
 )
 
 // TestResult is a test-runner run of a saved hook.
@@ -61,6 +62,9 @@ func testArgs(t keyhook.TriggerID, p map[string]any, secrets map[string]string) 
 			if _, ok := scope.([]any); !ok {
 				return bad("payload.scope must be an array when present")
 			}
+		}
+		if !present {
+			scope = jsrt.Undefined{}
 		}
 		audience, ok := p["audience"].(string)
 		if !ok {

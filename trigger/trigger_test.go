@@ -112,6 +112,20 @@ func TestCredentialsExchange(t *testing.T) {
 	client := &keyhook.Client{ClientID: "cid", Name: "app", ClientMetadata: map[string]string{"plan": "gold"}}
 	in := CredentialsExchange{Client: client, Audience: "https://api.test/", Scope: []string{"read:things"}}
 
+	t.Run("grant without scopes", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		b.hook(t, keyhook.TriggerCredentialsExchange, `module.exports = function (client, scope = ['default'], audience, context, cb) {
+  cb(null, { scope: scope, 'https://claims.test/type': typeof arguments[1] });
+};`, nil)
+		res, err := b.engine.CredentialsExchange(context.Background(), CredentialsExchange{Client: client, Audience: "https://api.test/"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(res.Scope, []string{"default"}) || res.Claims["https://claims.test/type"] != "undefined" {
+			t.Errorf("got %v %v, want the default parameter to apply to an undefined scope", res.Scope, res.Claims)
+		}
+	})
 	t.Run("no hook", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
