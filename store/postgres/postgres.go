@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -15,6 +14,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/keyhook/keyhook/store"
+	"github.com/keyhook/keyhook/store/riverjobs"
 )
 
 // Config configures Open.
@@ -41,13 +41,8 @@ type Config struct {
 // DB is a keyhook database in PostgreSQL.
 type DB struct {
 	queries
-	pool       *pgxpool.Pool
-	river      *river.Client[pgx.Tx]
-	hasWorkers bool
-
-	mu      sync.Mutex
-	started bool
-	closed  bool
+	pool *pgxpool.Pool
+	jobs riverjobs.Queue[pgx.Tx]
 }
 
 var _ store.Store = (*DB)(nil)
@@ -108,7 +103,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, fmt.Errorf("postgres: river client: %w", err)
 	}
 
-	d := &DB{pool: pool, river: client, hasWorkers: cfg.Workers != nil}
+	d := &DB{pool: pool, jobs: riverjobs.Queue[pgx.Tx]{Client: client, HasWorkers: cfg.Workers != nil}}
 	d.queries = queries{q: pool, sealer: cfg.Sealer}
 	return d, nil
 }
@@ -129,7 +124,7 @@ func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx)
 			cancel()
 		}
 	}()
-	t := &tx{pgTx: pgTx, river: d.river}
+	t := &tx{pgTx: pgTx, river: d.jobs.Client}
 	t.queries = queries{q: pgTx, sealer: d.sealer}
 	if err := fn(ctx, t); err != nil {
 		return err
@@ -151,48 +146,22 @@ func (d *DB) Ping(ctx context.Context) error {
 
 // JobsStart starts working jobs.
 func (d *DB) JobsStart(ctx context.Context) error {
-	if !d.hasWorkers {
-		return errors.New("postgres: store opened without workers; jobs can only be inserted")
+	if err := d.jobs.Start(ctx); err != nil {
+		return fmt.Errorf("postgres: %w", err)
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.closed {
-		return errors.New("postgres: store is closed")
-	}
-	if err := d.river.Start(ctx); err != nil {
-		return fmt.Errorf("postgres: start jobs: %w", err)
-	}
-	d.started = true
 	return nil
 }
-
-// stopTimeout bounds how long Close waits for running jobs to finish before
-// cancelling them.
-const stopTimeout = 10 * time.Second
 
 // Close stops working jobs (waiting up to 10 s for running ones, then
 // cancelling them) and closes the pool.
 func (d *DB) Close() error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.closed {
+	already, stopErr := d.jobs.Stop()
+	if already {
 		return nil
-	}
-	d.closed = true
-	var stopErr error
-	if d.started {
-		ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
-		stopErr = d.river.Stop(ctx)
-		cancel()
-		if errors.Is(stopErr, context.DeadlineExceeded) {
-			ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
-			stopErr = d.river.StopAndCancel(ctx)
-			cancel()
-		}
 	}
 	d.pool.Close()
 	if stopErr != nil {
-		return fmt.Errorf("postgres: stop jobs: %w", stopErr)
+		return fmt.Errorf("postgres: %w", stopErr)
 	}
 	return nil
 }

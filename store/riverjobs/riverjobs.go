@@ -1,7 +1,8 @@
-// Package riverjobs implements the job-inspection part of the store
-// contract (JobList, JobGet, JobRetry) over a River client. It is generic
-// over River's transaction type, so store/sqlite and store/postgres share
-// it: those methods go through River's own API, not SQL of ours.
+// Package riverjobs holds what both stores do with their River client: its
+// start/stop lifecycle and the job-inspection part of the store contract
+// (JobList, JobGet, JobRetry). It is generic over River's transaction type,
+// so store/sqlite and store/postgres share it: these go through River's own
+// API, not SQL of ours.
 //
 // It imports store and River's core packages.
 package riverjobs
@@ -10,6 +11,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
@@ -104,4 +107,64 @@ func fromRow(row *rivertype.JobRow) store.Job {
 		j.Errors = append(j.Errors, store.JobError{Attempt: e.Attempt, At: e.At.UTC(), Error: e.Error})
 	}
 	return j
+}
+
+// Queue is a store's River client and its lifecycle: started at most once,
+// stopped once by Close.
+type Queue[TTx any] struct {
+	Client *river.Client[TTx]
+	// HasWorkers is false for an insert-only client.
+	HasWorkers bool
+
+	mu      sync.Mutex
+	started bool
+	stopped bool
+}
+
+// Start starts working jobs.
+func (q *Queue[TTx]) Start(ctx context.Context) error {
+	if !q.HasWorkers {
+		return errors.New("store opened without workers; jobs can only be inserted")
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.stopped {
+		return errors.New("store is closed")
+	}
+	if err := q.Client.Start(ctx); err != nil {
+		return fmt.Errorf("start jobs: %w", err)
+	}
+	q.started = true
+	return nil
+}
+
+// stopTimeout bounds how long Stop waits for running jobs to finish before
+// cancelling them.
+const stopTimeout = 10 * time.Second
+
+// Stop stops working jobs, waiting up to 10 s for running ones and then
+// cancelling them. It reports whether the queue had already been stopped,
+// so the caller closes its database once.
+func (q *Queue[TTx]) Stop() (already bool, err error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.stopped {
+		return true, nil
+	}
+	q.stopped = true
+	if !q.started {
+		return false, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+	err = q.Client.Stop(ctx)
+	cancel()
+	if errors.Is(err, context.DeadlineExceeded) {
+		ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+		err = q.Client.StopAndCancel(ctx)
+		cancel()
+	}
+	if err != nil {
+		return false, fmt.Errorf("stop jobs: %w", err)
+	}
+	return false, nil
 }

@@ -10,7 +10,7 @@ import (
 
 // JobList lists jobs oldest first.
 func (d *DB) JobList(ctx context.Context, p store.JobListParams) ([]store.Job, error) {
-	jobs, err := riverjobs.List(ctx, d.river, p)
+	jobs, err := riverjobs.List(ctx, d.jobs.Client, p)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
@@ -19,7 +19,7 @@ func (d *DB) JobList(ctx context.Context, p store.JobListParams) ([]store.Job, e
 
 // JobGet returns one job.
 func (d *DB) JobGet(ctx context.Context, id int64) (*store.Job, error) {
-	j, err := riverjobs.Get(ctx, d.river, id)
+	j, err := riverjobs.Get(ctx, d.jobs.Client, id)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
@@ -28,7 +28,7 @@ func (d *DB) JobGet(ctx context.Context, id int64) (*store.Job, error) {
 
 // JobRetry makes a job available to be worked again now.
 func (d *DB) JobRetry(ctx context.Context, id int64) (*store.Job, error) {
-	j, err := riverjobs.Retry(ctx, d.river, id)
+	j, err := riverjobs.Retry(ctx, d.jobs.Client, id)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}

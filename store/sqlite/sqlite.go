@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -17,6 +16,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"github.com/keyhook/keyhook/store"
+	"github.com/keyhook/keyhook/store/riverjobs"
 )
 
 // Config configures Open.
@@ -45,14 +45,9 @@ const maxOpenConns = 8
 // DB is a keyhook database in one SQLite file.
 type DB struct {
 	queries
-	db         *sql.DB
-	river      *river.Client[*sql.Tx]
-	hasWorkers bool
-	writes     writeLock
-
-	mu      sync.Mutex
-	started bool
-	closed  bool
+	db     *sql.DB
+	jobs   riverjobs.Queue[*sql.Tx]
+	writes writeLock
 }
 
 var _ store.Store = (*DB)(nil)
@@ -121,7 +116,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: river client: %w", err)
 	}
 
-	d := &DB{db: db, river: client, hasWorkers: cfg.Workers != nil, writes: newWriteLock()}
+	d := &DB{db: db, jobs: riverjobs.Queue[*sql.Tx]{Client: client, HasWorkers: cfg.Workers != nil}, writes: newWriteLock()}
 	d.queries = queries{q: lockedDB{DB: db, lock: d.writes}, sealer: cfg.Sealer}
 	return d, nil
 }
@@ -155,7 +150,7 @@ func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx)
 			_ = sqlTx.Rollback()
 		}
 	}()
-	t := &tx{sqlTx: sqlTx, river: d.river}
+	t := &tx{sqlTx: sqlTx, river: d.jobs.Client}
 	t.queries = queries{q: sqlTx, sealer: d.sealer}
 	if err := fn(ctx, t); err != nil {
 		return err
@@ -177,50 +172,24 @@ func (d *DB) Ping(ctx context.Context) error {
 
 // JobsStart starts working jobs.
 func (d *DB) JobsStart(ctx context.Context) error {
-	if !d.hasWorkers {
-		return errors.New("sqlite: store opened without workers; jobs can only be inserted")
+	if err := d.jobs.Start(ctx); err != nil {
+		return fmt.Errorf("sqlite: %w", err)
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.closed {
-		return errors.New("sqlite: store is closed")
-	}
-	if err := d.river.Start(ctx); err != nil {
-		return fmt.Errorf("sqlite: start jobs: %w", err)
-	}
-	d.started = true
 	return nil
 }
-
-// stopTimeout bounds how long Close waits for running jobs to finish before
-// cancelling them.
-const stopTimeout = 10 * time.Second
 
 // Close stops working jobs (waiting up to 10 s for running ones, then
 // cancelling them) and closes the database.
 func (d *DB) Close() error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.closed {
+	already, stopErr := d.jobs.Stop()
+	if already {
 		return nil
-	}
-	d.closed = true
-	var stopErr error
-	if d.started {
-		ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
-		stopErr = d.river.Stop(ctx)
-		cancel()
-		if errors.Is(stopErr, context.DeadlineExceeded) {
-			ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
-			stopErr = d.river.StopAndCancel(ctx)
-			cancel()
-		}
 	}
 	if err := d.db.Close(); err != nil {
 		return fmt.Errorf("sqlite: close: %w", errors.Join(stopErr, err))
 	}
 	if stopErr != nil {
-		return fmt.Errorf("sqlite: stop jobs: %w", stopErr)
+		return fmt.Errorf("sqlite: %w", stopErr)
 	}
 	return nil
 }
