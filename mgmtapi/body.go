@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -65,7 +66,7 @@ func parseObject(b []byte, allowed []string) (object, error) {
 	if allowed != nil {
 		var unknown []string
 		for k := range o {
-			if !contains(allowed, k) {
+			if !slices.Contains(allowed, k) {
 				unknown = append(unknown, k)
 			}
 		}
@@ -75,15 +76,6 @@ func parseObject(b []byte, allowed []string) (object, error) {
 		}
 	}
 	return o, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // has reports whether the property is present (even as null).

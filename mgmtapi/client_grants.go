@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -87,10 +88,10 @@ func parseClientGrantBody(o object, create bool) (clientGrantInput, error) {
 			}
 		}
 	}
-	if in.OrganizationUsage != nil && !contains(organizationUsages, *in.OrganizationUsage) {
+	if in.OrganizationUsage != nil && !slices.Contains(organizationUsages, *in.OrganizationUsage) {
 		return in, payloadError("'No enum match for: \"%s\"' on property organization_usage (Allowed values: %s)", *in.OrganizationUsage, strings.Join(organizationUsages, ", "))
 	}
-	if in.SubjectType != nil && !contains(subjectTypes, *in.SubjectType) {
+	if in.SubjectType != nil && !slices.Contains(subjectTypes, *in.SubjectType) {
 		return in, payloadError("'No enum match for: \"%s\"' on property subject_type (Allowed values: %s)", *in.SubjectType, strings.Join(subjectTypes, ", "))
 	}
 	return in, nil
@@ -247,7 +248,7 @@ func (h *Handler) listClientGrants(w http.ResponseWriter, r *http.Request) error
 	if _, _, err := queryBool(q, "allow_any_organization"); err != nil {
 		return err
 	}
-	if st := q.Get("subject_type"); st != "" && !contains(subjectTypes, st) {
+	if st := q.Get("subject_type"); st != "" && !slices.Contains(subjectTypes, st) {
 		return badQuery("'No enum match for: \"%s\"' on property subject_type (Allowed values: %s)", st, strings.Join(subjectTypes, ", "))
 	}
 	conv := func(g *keyhook.ClientGrant) any { return viewClientGrant(g) }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/keyhook/keyhook"
@@ -181,10 +182,10 @@ func parseClientBody(o object, create bool) (clientInput, error) {
 	if in.Description != nil && len(*in.Description) > 140 {
 		return in, payloadError("'String is too long (%d chars), maximum 140' on property description", len(*in.Description))
 	}
-	if in.AppType != nil && !contains(appTypes, *in.AppType) {
+	if in.AppType != nil && !slices.Contains(appTypes, *in.AppType) {
 		return in, payloadError("'No enum match for: \"%s\"' on property app_type (Allowed values: %s)", *in.AppType, strings.Join(appTypes, ", "))
 	}
-	if in.AuthMethod != nil && !contains(tokenEndpointAuthMethods, *in.AuthMethod) {
+	if in.AuthMethod != nil && !slices.Contains(tokenEndpointAuthMethods, *in.AuthMethod) {
 		return in, payloadError("'No enum match for: \"%s\"' on property token_endpoint_auth_method (Allowed values: %s)", *in.AuthMethod, strings.Join(tokenEndpointAuthMethods, ", "))
 	}
 	if in.ClientSecret != nil && len(*in.ClientSecret) < 16 {
@@ -410,7 +411,7 @@ func (h *Handler) listClients(w http.ResponseWriter, r *http.Request) error {
 		for _, c := range clients {
 			if (isGlobal == nil || c.Global == *isGlobal) &&
 				(firstParty == nil || c.IsFirstParty == *firstParty) &&
-				(appTypeFilter == nil || contains(appTypeFilter, c.AppType)) {
+				(appTypeFilter == nil || slices.Contains(appTypeFilter, c.AppType)) {
 				matched = append(matched, c)
 			}
 		}

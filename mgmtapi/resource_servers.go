@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/keyhook/keyhook"
@@ -134,10 +135,10 @@ func parseResourceServerBody(o object, create bool) (resourceServerInput, error)
 	if in.Name != nil && (len(*in.Name) > 200 || strings.ContainsAny(*in.Name, "<>")) {
 		return in, payloadError("'String does not match pattern ^[^<>]{0,200}$: %s' on property name", *in.Name)
 	}
-	if in.SigningAlg != nil && !contains(signingAlgs, *in.SigningAlg) {
+	if in.SigningAlg != nil && !slices.Contains(signingAlgs, *in.SigningAlg) {
 		return in, payloadError("'No enum match for: \"%s\"' on property signing_alg (Allowed values: %s)", *in.SigningAlg, strings.Join(signingAlgs, ", "))
 	}
-	if in.TokenDialect != nil && !contains(tokenDialects, *in.TokenDialect) {
+	if in.TokenDialect != nil && !slices.Contains(tokenDialects, *in.TokenDialect) {
 		return in, payloadError("'No enum match for: \"%s\"' on property token_dialect (Allowed values: %s)", *in.TokenDialect, strings.Join(tokenDialects, ", "))
 	}
 	return in, nil

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -135,7 +136,7 @@ func parseUserBody(o object, update bool) (userInput, error) {
 		{"nickname", &in.Nickname}, {"picture", &in.Picture}, {"client_id", &in.ClientID},
 	}
 	for _, s := range strs {
-		if update && contains(clearable, s.name) && o.isNull(s.name) {
+		if update && slices.Contains(clearable, s.name) && o.isNull(s.name) {
 			in.clear[s.name] = true
 			continue
 		}
@@ -424,7 +425,7 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	if p := principalFrom(r.Context()); !p.hasAny([]string{"update:users"}) {
 		for k := range o {
-			if !contains(metadataOnly, k) {
+			if !slices.Contains(metadataOnly, k) {
 				return insufficientScope([]string{"update:users"})
 			}
 		}
@@ -609,7 +610,7 @@ func parseSort(q url.Values, allowed []string) (field string, desc bool, err err
 	if !ok || (dir != "1" && dir != "-1") {
 		return "", false, badQuery("'String does not match pattern ^(([a-zA-Z\\-_])+:(-1|1))$: %s' on property sort", s)
 	}
-	if !contains(allowed, f) {
+	if !slices.Contains(allowed, f) {
 		return "", false, badQuery("'Sorting by %s is not supported (allowed: %s)' on property sort", f, strings.Join(allowed, ", "))
 	}
 	return f, dir == "-1", nil

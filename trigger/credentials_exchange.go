@@ -2,6 +2,7 @@ package trigger
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/keyhook/keyhook"
@@ -28,7 +29,7 @@ type CredentialsExchangeResult struct {
 // failing step returns a *DenyError along with the executions so far.
 func (e *Engine) CredentialsExchange(ctx context.Context, in CredentialsExchange) (CredentialsExchangeResult, error) {
 	out := CredentialsExchangeResult{Scope: in.Scope}
-	h, secrets, err := e.enabledHook(ctx, e.Store, keyhook.TriggerCredentialsExchange)
+	h, secrets, err := e.enabledHook(ctx, keyhook.TriggerCredentialsExchange)
 	if err != nil || h == nil {
 		return out, err
 	}
@@ -79,13 +80,13 @@ func applyCredentialsExchange(granted []string, v any) ([]string, map[string]any
 	switch s := obj["scope"].(type) {
 	case []any:
 		for _, x := range s {
-			if str, ok := x.(string); ok && str != "" && !contains(scope, str) {
+			if str, ok := x.(string); ok && str != "" && !slices.Contains(scope, str) {
 				scope = append(scope, str)
 			}
 		}
 	case string:
 		for _, str := range strings.Fields(s) {
-			if !contains(scope, str) {
+			if !slices.Contains(scope, str) {
 				scope = append(scope, str)
 			}
 		}
@@ -117,13 +118,4 @@ func credentialsExchangeDeny(err *keyhook.ExecutionError) *DenyError {
 		d.Failure = true
 	}
 	return d
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

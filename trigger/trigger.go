@@ -94,7 +94,7 @@ func (e *Engine) logger() *slog.Logger {
 
 // enabledHook returns the enabled hook of a trigger with its secrets, or nil.
 // The returned values may be shared with other requests: read only.
-func (e *Engine) enabledHook(ctx context.Context, q store.Querier, t keyhook.TriggerID) (*keyhook.Hook, map[string]string, error) {
+func (e *Engine) enabledHook(ctx context.Context, t keyhook.TriggerID) (*keyhook.Hook, map[string]string, error) {
 	if e.Config != nil {
 		view, err := e.Config.View(ctx)
 		if err != nil {
@@ -106,14 +106,14 @@ func (e *Engine) enabledHook(ctx context.Context, q store.Querier, t keyhook.Tri
 		}
 		return h, secrets, nil
 	}
-	h, err := q.HookGetEnabled(ctx, t)
+	h, err := e.Store.HookGetEnabled(ctx, t)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil, nil
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("trigger %s: load hook: %w", t, err)
 	}
-	secrets, err := q.HookSecretsGet(ctx, h.ID)
+	secrets, err := e.Store.HookSecretsGet(ctx, h.ID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, nil, fmt.Errorf("trigger %s: load hook secrets: %w", t, err)
 	}
