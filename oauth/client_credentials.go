@@ -53,7 +53,7 @@ func (h *Handler) clientCredentials(ctx context.Context, ex *exchange) (*tokenRe
 	changed := false
 	breakGlass := h.AdminClientID != "" && client.ClientID == h.AdminClientID && req.Audience == h.AdminAudience
 	if h.Triggers != nil && !breakGlass {
-		res, err := h.Triggers.CredentialsExchange(ctx, trigger.CredentialsExchange{Client: client, Audience: req.Audience, Scope: scope})
+		res, err := h.Triggers.CredentialsExchange(ctx, trigger.CredentialsExchange{Client: client, Audience: req.Audience, Scope: scope, Config: ex.view})
 		ex.execs = res.Executions
 		if d, ok := trigger.IsDeny(err); ok {
 			status := http.StatusBadRequest

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/keyhook/keyhook"
+	"github.com/keyhook/keyhook/configcache"
 	"github.com/keyhook/keyhook/jsrt"
 )
 
@@ -16,6 +17,9 @@ type CredentialsExchange struct {
 	Audience string
 	// Scope is what the client grant allows for this request.
 	Scope []string
+	// Config, when set, is the request's configuration view (nil: the
+	// engine takes one).
+	Config *configcache.View
 }
 
 // CredentialsExchangeResult is what the chain decided.
@@ -29,7 +33,7 @@ type CredentialsExchangeResult struct {
 // failing step returns a *DenyError along with the executions so far.
 func (e *Engine) CredentialsExchange(ctx context.Context, in CredentialsExchange) (CredentialsExchangeResult, error) {
 	out := CredentialsExchangeResult{Scope: in.Scope}
-	h, secrets, err := e.enabledHook(ctx, keyhook.TriggerCredentialsExchange)
+	h, secrets, err := e.enabledHook(ctx, keyhook.TriggerCredentialsExchange, in.Config)
 	if err != nil || h == nil {
 		return out, err
 	}

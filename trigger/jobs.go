@@ -47,7 +47,7 @@ func enqueueHook(ctx context.Context, tx store.Tx, job HookJobArgs, args ...any)
 // entry (fpurh, fcph). It returns an error only when the failure could not
 // be recorded, so the queue retries the job.
 func (e *Engine) RunHookJob(ctx context.Context, job HookJobArgs) error {
-	h, secrets, err := e.enabledHook(ctx, job.Trigger)
+	h, secrets, err := e.enabledHook(ctx, job.Trigger, nil)
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,7 @@ type PreUserRegistrationResult struct {
 // PreUserRegistration runs the pre-user-registration chain.
 func (e *Engine) PreUserRegistration(ctx context.Context, in PreUserRegistration) (PreUserRegistrationResult, error) {
 	var out PreUserRegistrationResult
-	h, secrets, err := e.enabledHook(ctx, keyhook.TriggerPreUserRegistration)
+	h, secrets, err := e.enabledHook(ctx, keyhook.TriggerPreUserRegistration, nil)
 	if err != nil || h == nil {
 		return out, err
 	}

@@ -93,13 +93,17 @@ func (e *Engine) logger() *slog.Logger {
 }
 
 // enabledHook returns the enabled hook of a trigger with its secrets, or nil.
-// The returned values may be shared with other requests: read only.
-func (e *Engine) enabledHook(ctx context.Context, t keyhook.TriggerID) (*keyhook.Hook, map[string]string, error) {
-	if e.Config != nil {
-		view, err := e.Config.View(ctx)
-		if err != nil {
+// The returned values may be shared with other requests: read only. view is
+// the caller's look at the configuration cache when it already has one (the
+// token endpoint), so the version is read once per request.
+func (e *Engine) enabledHook(ctx context.Context, t keyhook.TriggerID, view *configcache.View) (*keyhook.Hook, map[string]string, error) {
+	if view == nil && e.Config != nil {
+		var err error
+		if view, err = e.Config.View(ctx); err != nil {
 			return nil, nil, fmt.Errorf("trigger %s: %w", t, err)
 		}
+	}
+	if view != nil {
 		h, secrets, err := view.EnabledHook(ctx, t)
 		if err != nil {
 			return nil, nil, fmt.Errorf("trigger %s: load hook: %w", t, err)
