@@ -52,10 +52,16 @@ func (u *User) BareID() string {
 // Connection is a source of users. Strategy "auth0" is a database connection;
 // "email" and "sms" are passwordless.
 type Connection struct {
-	ID        string
-	Name      string
-	Strategy  string
-	CreatedAt time.Time
+	ID       string
+	Name     string
+	Strategy string
+	// PasswordPolicy is Auth0's options.passwordPolicy of a database
+	// connection: none, low, fair, good or excellent; empty means good.
+	PasswordPolicy string
+	// PasswordMinLength is Auth0's
+	// options.password_complexity_options.min_length; 0 keeps the policy's.
+	PasswordMinLength int
+	CreatedAt         time.Time
 }
 
 // DefaultDatabaseConnection is the connection created on first start.

@@ -182,6 +182,19 @@ type Querier interface {
 	// is unchanged.
 	ConfigVersion(ctx context.Context) (int64, error)
 
+	// LoginFailureAdd records one failed login of a user from an IP and
+	// returns the pair's consecutive failures, this one included. It is one
+	// atomic statement: concurrent failures of a pair all count.
+	LoginFailureAdd(ctx context.Context, p LoginFailureAddParams) (int, error)
+	// LoginFailureList lists the failure counts matching every non-empty
+	// filter, ordered by user id, then IP.
+	LoginFailureList(ctx context.Context, p LoginFailureListParams) ([]LoginFailure, error)
+	// LoginFailureDelete forgets the failure counts matching every
+	// non-empty filter (a success resets its pair; an unblock or a password
+	// change clears a user's) and returns how many it deleted. UserID or
+	// Identifier must be set.
+	LoginFailureDelete(ctx context.Context, p LoginFailureDeleteParams) (int, error)
+
 	// SigningKeyCreate stores a signing key; the private key is sealed.
 	SigningKeyCreate(ctx context.Context, k *SigningKey) error
 	// SigningKeyList returns every key, newest first.
@@ -240,6 +253,47 @@ type LogListParams struct {
 	Checkpoint bool
 	// Ascending sorts oldest first in offset mode (sort=date:1).
 	Ascending bool
+}
+
+// LoginFailure counts the consecutive failed logins of one user from one IP
+// address: Auth0's brute-force protection blocks the pair at a threshold.
+// Deleting the user deletes its counts.
+type LoginFailure struct {
+	UserID string
+	IP     string
+	// Identifier is the email or username of the latest failed attempt, and
+	// Connection its database connection.
+	Identifier string
+	Connection string
+	Count      int
+	FirstAt    time.Time
+	LastAt     time.Time
+}
+
+// LoginFailureAddParams is one failed login. At zero means now.
+type LoginFailureAddParams struct {
+	UserID     string
+	IP         string
+	Identifier string
+	Connection string
+	At         time.Time
+}
+
+// LoginFailureListParams filters login failure counts; empty fields do not
+// filter. Min keeps counts of at least Min.
+type LoginFailureListParams struct {
+	UserID     string
+	IP         string
+	Identifier string
+	Min        int
+}
+
+// LoginFailureDeleteParams selects the counts to forget; empty fields do not
+// filter, but UserID or Identifier must be set.
+type LoginFailureDeleteParams struct {
+	UserID     string
+	IP         string
+	Identifier string
 }
 
 // SigningKey is an RSA key for signing tokens. PrivateKeyPEM is plaintext in

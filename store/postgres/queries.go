@@ -78,16 +78,16 @@ func (q *queries) ConnectionCreate(ctx context.Context, c *keyhook.Connection) e
 		c.CreatedAt = time.Now()
 	}
 	c.CreatedAt = normTime(c.CreatedAt)
-	_, err := q.q.Exec(ctx, `INSERT INTO connections (id, name, strategy, created_at) VALUES ($1, $2, $3, $4)`,
-		c.ID, c.Name, c.Strategy, normTime(c.CreatedAt))
+	_, err := q.q.Exec(ctx, `INSERT INTO connections (id, name, strategy, password_policy, password_min_length, created_at)
+    VALUES ($1, $2, $3, $4, $5, $6)`, c.ID, c.Name, c.Strategy, c.PasswordPolicy, c.PasswordMinLength, normTime(c.CreatedAt))
 	return dbErr("create connection", err)
 }
 
-const connectionCols = `id, name, strategy, created_at`
+const connectionCols = `id, name, strategy, password_policy, password_min_length, created_at`
 
 func scanConnection(s scanner) (*keyhook.Connection, error) {
 	var c keyhook.Connection
-	if err := s.Scan(&c.ID, &c.Name, &c.Strategy, timeCol{&c.CreatedAt}); err != nil {
+	if err := s.Scan(&c.ID, &c.Name, &c.Strategy, &c.PasswordPolicy, &c.PasswordMinLength, timeCol{&c.CreatedAt}); err != nil {
 		return nil, err
 	}
 	return &c, nil

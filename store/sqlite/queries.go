@@ -76,16 +76,16 @@ func (q *queries) ConnectionCreate(ctx context.Context, c *keyhook.Connection) e
 		c.CreatedAt = time.Now()
 	}
 	c.CreatedAt = normTime(c.CreatedAt)
-	_, err := q.q.ExecContext(ctx, `INSERT INTO connections (id, name, strategy, created_at) VALUES (?, ?, ?, ?)`,
-		c.ID, c.Name, c.Strategy, fmtTime(c.CreatedAt))
+	_, err := q.q.ExecContext(ctx, `INSERT INTO connections (id, name, strategy, password_policy, password_min_length, created_at)
+    VALUES (?, ?, ?, ?, ?, ?)`, c.ID, c.Name, c.Strategy, c.PasswordPolicy, c.PasswordMinLength, fmtTime(c.CreatedAt))
 	return dbErr("create connection", err)
 }
 
-const connectionCols = `id, name, strategy, created_at`
+const connectionCols = `id, name, strategy, password_policy, password_min_length, created_at`
 
 func scanConnection(s scanner) (*keyhook.Connection, error) {
 	var c keyhook.Connection
-	if err := s.Scan(&c.ID, &c.Name, &c.Strategy, timeCol{&c.CreatedAt}); err != nil {
+	if err := s.Scan(&c.ID, &c.Name, &c.Strategy, &c.PasswordPolicy, &c.PasswordMinLength, timeCol{&c.CreatedAt}); err != nil {
 		return nil, err
 	}
 	return &c, nil

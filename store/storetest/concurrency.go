@@ -21,6 +21,7 @@ func RunConcurrency(t *testing.T, newStore NewStore) {
 		{"EnableHookRaceInTx", testEnableHookRaceInTx},
 		{"CreateUserRace", testCreateUserRace},
 		{"ConcurrentWriters", testConcurrentWriters},
+		{"LoginFailureRace", testLoginFailureRace},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -42,6 +42,7 @@ func Run(t *testing.T, newStore NewStore) {
 	tests = append(tests, txTests...)
 	tests = append(tests, jobInsertTests...)
 	tests = append(tests, configVersionTests...)
+	tests = append(tests, loginFailureTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
