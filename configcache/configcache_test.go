@@ -60,8 +60,7 @@ func TestCacheSeesEveryChange(t *testing.T) {
 	if _, s, _ := view().EnabledHook(ctx, keyhook.TriggerCredentialsExchange); s["K"] != "v" {
 		t.Fatalf("secrets after put = %v", s)
 	}
-	hook.Enabled = false
-	if err := st.HookUpdate(ctx, hook); err != nil {
+	if _, err := st.HookUpdate(ctx, hook.ID, func(h *keyhook.Hook) error { h.Enabled = false; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if h, _, _ := view().EnabledHook(ctx, keyhook.TriggerCredentialsExchange); h != nil {
@@ -78,8 +77,7 @@ func TestCacheSeesEveryChange(t *testing.T) {
 	if got, err := view().Client(ctx, "c1"); err != nil || got.SecretHash != "a" {
 		t.Fatalf("client = %+v, %v", got, err)
 	}
-	client.SecretHash = "b"
-	if err := st.ClientUpdate(ctx, client); err != nil {
+	if _, err := st.ClientUpdate(ctx, client.ClientID, func(c *keyhook.Client) error { c.SecretHash = "b"; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := view().Client(ctx, "c1"); got.SecretHash != "b" {
@@ -97,8 +95,7 @@ func TestCacheSeesEveryChange(t *testing.T) {
 	if got, err := view().ClientGrant(ctx, "c1", rs.Identifier); err != nil || len(got.Scope) != 1 {
 		t.Fatalf("grant = %+v, %v", got, err)
 	}
-	g.Scope = []string{"a", "b"}
-	if err := st.ClientGrantUpdate(ctx, g); err != nil {
+	if _, err := st.ClientGrantUpdate(ctx, g.ID, func(g *keyhook.ClientGrant) error { g.Scope = []string{"a", "b"}; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := view().ClientGrant(ctx, "c1", rs.Identifier); len(got.Scope) != 2 {
@@ -147,7 +144,7 @@ func TestConcurrentViews(t *testing.T) {
 	go func() {
 		defer close(done)
 		for i := 0; i < 20; i++ {
-			if err := st.ClientUpdate(ctx, &keyhook.Client{ClientID: "c", Name: fmt.Sprint("n", i)}); err != nil {
+			if _, err := st.ClientUpdate(ctx, "c", func(c *keyhook.Client) error { c.Name = fmt.Sprint("n", i); return nil }); err != nil {
 				t.Error(err)
 				return
 			}

@@ -196,29 +196,29 @@ func (h *Handler) updateClientGrant(w http.ResponseWriter, r *http.Request) erro
 	var g *keyhook.ClientGrant
 	err = h.Store.InTx(r.Context(), func(ctx context.Context, tx store.Tx) error {
 		var err error
-		if g, err = tx.ClientGrantGet(ctx, r.PathValue("id")); err != nil {
-			return notFoundAs(err, errClientGrantNotFound)
-		}
-		if in.Scope != nil {
-			rs, err := tx.ResourceServerGetByIdentifier(ctx, g.Audience)
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("get resource server: %w", err)
-			}
-			if rs != nil && err == nil {
-				if err := checkGrantScopes(rs, *in.Scope); err != nil {
-					return err
+		g, err = tx.ClientGrantUpdate(ctx, r.PathValue("id"), func(g *keyhook.ClientGrant) error {
+			if in.Scope != nil {
+				rs, err := tx.ResourceServerGetByIdentifier(ctx, g.Audience)
+				if err != nil && !errors.Is(err, store.ErrNotFound) {
+					return fmt.Errorf("get resource server: %w", err)
 				}
+				if rs != nil && err == nil {
+					if err := checkGrantScopes(rs, *in.Scope); err != nil {
+						return err
+					}
+				}
+				g.Scope = *in.Scope
 			}
-			g.Scope = *in.Scope
-		}
-		if in.OrganizationUsage != nil {
-			g.OrganizationUsage = *in.OrganizationUsage
-		}
-		if in.AllowAnyOrganization != nil {
-			g.AllowAnyOrganization = *in.AllowAnyOrganization
-		}
-		g.UpdatedAt = h.now()
-		if err := tx.ClientGrantUpdate(ctx, g); err != nil {
+			if in.OrganizationUsage != nil {
+				g.OrganizationUsage = *in.OrganizationUsage
+			}
+			if in.AllowAnyOrganization != nil {
+				g.AllowAnyOrganization = *in.AllowAnyOrganization
+			}
+			g.UpdatedAt = h.now()
+			return nil
+		})
+		if err != nil {
 			return fmt.Errorf("update client grant: %w", notFoundAs(err, errClientGrantNotFound))
 		}
 		return nil

@@ -1,7 +1,6 @@
 package mgmtapi
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -317,21 +316,13 @@ func (h *Handler) updateClient(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var c *keyhook.Client
-	err = h.Store.InTx(r.Context(), func(ctx context.Context, tx store.Tx) error {
-		var err error
-		if c, err = tx.ClientGet(ctx, r.PathValue("id")); err != nil {
-			return notFoundAs(err, errClientNotFound)
-		}
+	c, err := h.Store.ClientUpdate(r.Context(), r.PathValue("id"), func(c *keyhook.Client) error {
 		in.apply(c)
 		c.UpdatedAt = h.now()
-		if err := tx.ClientUpdate(ctx, c); err != nil {
-			return fmt.Errorf("update client: %w", notFoundAs(err, errClientNotFound))
-		}
 		return nil
 	})
 	if err != nil {
-		return err
+		return fmt.Errorf("update client: %w", notFoundAs(err, errClientNotFound))
 	}
 	// A secret set through PATCH is the caller's own; it is not echoed.
 	writeJSON(w, http.StatusOK, h.viewClient(c, ""))
@@ -348,21 +339,13 @@ func (h *Handler) deleteClient(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) rotateClientSecret(w http.ResponseWriter, r *http.Request) error {
 	secret := keyhook.NewClientSecret()
-	var c *keyhook.Client
-	err := h.Store.InTx(r.Context(), func(ctx context.Context, tx store.Tx) error {
-		var err error
-		if c, err = tx.ClientGet(ctx, r.PathValue("id")); err != nil {
-			return notFoundAs(err, errClientNotFound)
-		}
+	c, err := h.Store.ClientUpdate(r.Context(), r.PathValue("id"), func(c *keyhook.Client) error {
 		c.SecretHash = keyhook.HashClientSecret(secret)
 		c.UpdatedAt = h.now()
-		if err := tx.ClientUpdate(ctx, c); err != nil {
-			return fmt.Errorf("rotate client secret: %w", err)
-		}
 		return nil
 	})
 	if err != nil {
-		return err
+		return fmt.Errorf("rotate client secret: %w", notFoundAs(err, errClientNotFound))
 	}
 	writeJSON(w, http.StatusOK, h.viewClient(c, secret))
 	return nil

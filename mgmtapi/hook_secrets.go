@@ -9,7 +9,6 @@ import (
 	"sort"
 
 	"github.com/keyhook/keyhook"
-	"github.com/keyhook/keyhook/store"
 )
 
 // Secret values are write-only: reads show keyhook.HookSecretValueNotShown
@@ -57,28 +56,21 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// changeSecrets runs a read-check-write of a hook's secret set in one
-// transaction.
+// changeSecrets runs a read-check-write of a hook's secret set atomically.
 func (h *Handler) changeSecrets(ctx context.Context, hookID string, change func(cur map[string]string) error) error {
-	return h.Store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		cur, err := tx.HookSecretsGet(ctx, hookID)
-		if err != nil {
-			return notFoundAs(err, errHookNotFound)
-		}
-		if cur == nil {
-			cur = map[string]string{}
-		}
+	_, err := h.Store.HookSecretsUpdate(ctx, hookID, func(cur map[string]string) (map[string]string, error) {
 		if err := change(cur); err != nil {
-			return err
+			return nil, err
 		}
 		if len(cur) > keyhook.MaxHookSecrets {
-			return badBody("A hook can have at most %d secrets (this change would make %d)", keyhook.MaxHookSecrets, len(cur))
+			return nil, badBody("A hook can have at most %d secrets (this change would make %d)", keyhook.MaxHookSecrets, len(cur))
 		}
-		if err := tx.HookSecretsPut(ctx, hookID, cur); err != nil {
-			return fmt.Errorf("put hook secrets: %w", notFoundAs(err, errHookNotFound))
-		}
-		return nil
+		return cur, nil
 	})
+	if err != nil {
+		return fmt.Errorf("update hook secrets: %w", notFoundAs(err, errHookNotFound))
+	}
+	return nil
 }
 
 func (h *Handler) addHookSecrets(w http.ResponseWriter, r *http.Request) error {

@@ -337,40 +337,41 @@ func (h *Handler) updateHook(w http.ResponseWriter, r *http.Request) error {
 	var hook *keyhook.Hook
 	err = h.Store.InTx(r.Context(), func(ctx context.Context, tx store.Tx) error {
 		var err error
-		hook, err = tx.HookGet(ctx, r.PathValue("id"))
-		if err != nil {
-			return notFoundAs(err, errHookNotFound)
-		}
-		if in.Name != nil && *in.Name != hook.Name {
-			all, err := allHooks(ctx, tx, store.HookListParams{})
-			if err != nil {
-				return err
-			}
-			for _, x := range all {
-				if x.Name == *in.Name && x.ID != hook.ID {
-					return errHookNameConflict(*in.Name)
-				}
-			}
-			hook.Name = *in.Name
-		}
-		if in.Script != nil {
-			hook.Script = *in.Script
-		}
-		if in.hasDeps {
-			hook.Dependencies = in.Dependencies
-		}
-		if in.Enabled != nil {
-			if *in.Enabled && !hook.Enabled {
-				if err := h.ensureNoEnabledHook(ctx, tx, hook.TriggerID, hook.ID); err != nil {
+		var trigger keyhook.TriggerID
+		hook, err = tx.HookUpdate(ctx, r.PathValue("id"), func(hook *keyhook.Hook) error {
+			trigger = hook.TriggerID
+			if in.Name != nil && *in.Name != hook.Name {
+				all, err := allHooks(ctx, tx, store.HookListParams{})
+				if err != nil {
 					return err
 				}
+				for _, x := range all {
+					if x.Name == *in.Name && x.ID != hook.ID {
+						return errHookNameConflict(*in.Name)
+					}
+				}
+				hook.Name = *in.Name
 			}
-			hook.Enabled = *in.Enabled
-		}
-		hook.UpdatedAt = h.now()
-		if err := tx.HookUpdate(ctx, hook); err != nil {
+			if in.Script != nil {
+				hook.Script = *in.Script
+			}
+			if in.hasDeps {
+				hook.Dependencies = in.Dependencies
+			}
+			if in.Enabled != nil {
+				if *in.Enabled && !hook.Enabled {
+					if err := h.ensureNoEnabledHook(ctx, tx, hook.TriggerID, hook.ID); err != nil {
+						return err
+					}
+				}
+				hook.Enabled = *in.Enabled
+			}
+			hook.UpdatedAt = h.now()
+			return nil
+		})
+		if err != nil {
 			if errors.Is(err, store.ErrConflict) {
-				return conflict("", "The hook conflicts with an existing hook (same name, or another enabled hook for %q)", hook.TriggerID)
+				return conflict("", "The hook conflicts with an existing hook (same name, or another enabled hook for %q)", trigger)
 			}
 			return fmt.Errorf("update hook: %w", notFoundAs(err, errHookNotFound))
 		}

@@ -254,16 +254,19 @@ func (h *Handler) updateResourceServer(w http.ResponseWriter, r *http.Request) e
 	}
 	var rs *keyhook.ResourceServer
 	err = h.Store.InTx(r.Context(), func(ctx context.Context, tx store.Tx) error {
-		var err error
-		if rs, err = findResourceServer(ctx, tx, r.PathValue("id")); err != nil {
+		found, err := findResourceServer(ctx, tx, r.PathValue("id"))
+		if err != nil {
 			return err
 		}
-		if rs.IsSystem {
-			return errSystemResourceServer("update")
-		}
-		in.apply(rs)
-		rs.UpdatedAt = h.now()
-		if err := tx.ResourceServerUpdate(ctx, rs); err != nil {
+		rs, err = tx.ResourceServerUpdate(ctx, found.ID, func(rs *keyhook.ResourceServer) error {
+			if rs.IsSystem {
+				return errSystemResourceServer("update")
+			}
+			in.apply(rs)
+			rs.UpdatedAt = h.now()
+			return nil
+		})
+		if err != nil {
 			return fmt.Errorf("update resource server: %w", notFoundAs(err, errResourceServerNotFound))
 		}
 		return nil

@@ -450,35 +450,36 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) error {
 
 	var u *keyhook.User
 	err = h.Store.InTx(r.Context(), func(ctx context.Context, tx store.Tx) error {
-		var err error
-		if u, err = tx.UserGetByID(ctx, r.PathValue("id")); err != nil {
-			return notFoundAs(err, errUserNotFound)
-		}
-		if in.Connection != nil && *in.Connection != u.Connection {
-			return badBody("The user does not belong to connection %q", *in.Connection)
-		}
 		now := h.now()
-		applyUserPatch(u, in)
-		if in.Email != nil || in.Username != nil {
-			if err := ensureUserUnique(ctx, tx, u, false); errors.Is(err, errUserExists) {
-				return conflict("", "The specified new email or username already exists")
-			} else if err != nil {
-				return err
-			}
-		}
-		u.UpdatedAt = now
 		var conn *keyhook.Connection
-		if newHash != "" {
-			if conn, err = tx.ConnectionGetByName(ctx, u.Connection); err != nil {
-				return fmt.Errorf("get connection: %w", err)
+		var err error
+		u, err = tx.UserUpdate(ctx, r.PathValue("id"), func(u *keyhook.User) error {
+			if in.Connection != nil && *in.Connection != u.Connection {
+				return badBody("The user does not belong to connection %q", *in.Connection)
 			}
-			if conn.Strategy == "email" || conn.Strategy == "sms" {
-				return badBody("Passwordless users cannot have a password")
+			applyUserPatch(u, in)
+			if in.Email != nil || in.Username != nil {
+				if err := ensureUserUnique(ctx, tx, u, false); errors.Is(err, errUserExists) {
+					return conflict("", "The specified new email or username already exists")
+				} else if err != nil {
+					return err
+				}
 			}
-			u.PasswordHash = newHash
-			u.LastPasswordReset = &now
-		}
-		if err := tx.UserUpdate(ctx, u); err != nil {
+			u.UpdatedAt = now
+			if newHash != "" {
+				var err error
+				if conn, err = tx.ConnectionGetByName(ctx, u.Connection); err != nil {
+					return fmt.Errorf("get connection: %w", err)
+				}
+				if conn.Strategy == "email" || conn.Strategy == "sms" {
+					return badBody("Passwordless users cannot have a password")
+				}
+				u.PasswordHash = newHash
+				u.LastPasswordReset = &now
+			}
+			return nil
+		})
+		if err != nil {
 			if errors.Is(err, store.ErrConflict) {
 				return conflict("", "The specified new email or username already exists")
 			}

@@ -133,10 +133,12 @@ func TestClientCredentialsGrantTypeNotAllowed(t *testing.T) {
 	b := setup(t)
 	// The SPA is public: give it a secret so that it authenticates and the
 	// grant-type check is what refuses it.
-	spa := *b.spa
 	secret := keyhook.NewClientSecret()
-	spa.SecretHash, spa.TokenEndpointAuthMethod = HashClientSecret(secret), "client_secret_post"
-	if err := b.db.ClientUpdate(t.Context(), &spa); err != nil {
+	spa, err := b.db.ClientUpdate(t.Context(), b.spa.ClientID, func(c *keyhook.Client) error {
+		c.SecretHash, c.TokenEndpointAuthMethod = HashClientSecret(secret), "client_secret_post"
+		return nil
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	r := b.post(t, url.Values{"grant_type": {GrantClientCredentials}, "client_id": {spa.ClientID}, "client_secret": {secret}, "audience": {testAudience}}, false)

@@ -30,8 +30,7 @@ func TestConfigChangesSeenAtOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g.Scope = []string{"read:a"}
-	if err := b.db.ClientGrantUpdate(ctx, g); err != nil {
+	if _, err := b.db.ClientGrantUpdate(ctx, g.ID, func(g *keyhook.ClientGrant) error { g.Scope = []string{"read:a"}; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if s := scopeOf(); s != "read:a" {
@@ -46,12 +45,10 @@ func TestConfigChangesSeenAtOnce(t *testing.T) {
 	}
 
 	old := b.m2mSec
-	c, err := b.db.ClientGet(ctx, b.m2m.ClientID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.SecretHash = keyhook.HashClientSecret("rotated-secret")
-	if err := b.db.ClientUpdate(ctx, c); err != nil {
+	if _, err := b.db.ClientUpdate(ctx, b.m2m.ClientID, func(c *keyhook.Client) error {
+		c.SecretHash = keyhook.HashClientSecret("rotated-secret")
+		return nil
+	}); err != nil {
 		t.Fatal(err)
 	}
 	b.post(t, b.m2mParams("client_secret", old), false).wantError(t, 401, "access_denied", "")

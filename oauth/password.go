@@ -177,21 +177,11 @@ var dummyHash = sync.OnceValue(func() string {
 	return h
 })
 
-// recordLogin updates last_login, logins_count and last_ip. It re-reads the
-// user inside the transaction so concurrent logins all count. A failure is
+// recordLogin updates last_login, logins_count and last_ip, the count
+// incremented by the database so concurrent logins all count. A failure is
 // logged, not returned: the user did log in and holds the tokens.
 func (h *Handler) recordLogin(ctx context.Context, userID, ip string, now time.Time) {
-	err := h.Store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		u, err := tx.UserGetByID(ctx, userID)
-		if err != nil {
-			return err
-		}
-		t := now.UTC()
-		u.LastLogin = &t
-		u.LoginsCount++
-		u.LastIP = ip
-		return tx.UserUpdate(ctx, u)
-	})
+	err := h.Store.UserRecordLogin(ctx, store.UserRecordLoginParams{UserID: userID, At: now, IP: ip})
 	if err != nil {
 		h.logger().ErrorContext(ctx, "oauth: record login", "user_id", userID, "err", err)
 	}

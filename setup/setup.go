@@ -127,9 +127,11 @@ func Bootstrap(ctx context.Context, st store.Store, cfg Config) (Result, error) 
 		case err != nil:
 			return err
 		case fromEnv && c.SecretHash != keyhook.HashClientSecret(creds.ClientSecret):
-			c.SecretHash = keyhook.HashClientSecret(creds.ClientSecret)
-			c.UpdatedAt = now
-			if err := tx.ClientUpdate(ctx, c); err != nil {
+			if _, err := tx.ClientUpdate(ctx, c.ClientID, func(c *keyhook.Client) error {
+				c.SecretHash = keyhook.HashClientSecret(creds.ClientSecret)
+				c.UpdatedAt = now
+				return nil
+			}); err != nil {
 				return err
 			}
 		}
@@ -143,8 +145,11 @@ func Bootstrap(ctx context.Context, st store.Store, cfg Config) (Result, error) 
 		case err != nil:
 			return err
 		case len(g.Scope) != len(ManagementScopes):
-			g.Scope, g.UpdatedAt = ManagementScopes, now
-			return tx.ClientGrantUpdate(ctx, g)
+			_, err := tx.ClientGrantUpdate(ctx, g.ID, func(g *keyhook.ClientGrant) error {
+				g.Scope, g.UpdatedAt = ManagementScopes, now
+				return nil
+			})
+			return err
 		}
 		return nil
 	})

@@ -8,6 +8,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/keyhook/keyhook"
@@ -17,7 +18,17 @@ import (
 var (
 	ErrNotFound = keyhook.ErrNotFound
 	ErrConflict = keyhook.ErrConflict
+	// ErrSecretKeyMismatch is Open's error when the database holds values
+	// sealed with another key than the Sealer's.
+	ErrSecretKeyMismatch = errors.New("this database was sealed with another KEYHOOK_SECRET_KEY: " +
+		"every node sharing a database must use the same KEYHOOK_SECRET_KEY")
 )
+
+// SecretKeyCheck is the plaintext a backend seals into the database on its
+// first Open and opens on every later one, so a node started with another
+// key fails at once (ErrSecretKeyMismatch) instead of failing to open hook
+// secrets and signing keys one request at a time.
+const SecretKeyCheck = "keyhook secret key check v1"
 
 // Store is a database. Every Querier method outside InTx runs in its own
 // implicit transaction.
@@ -112,9 +123,20 @@ type Sealer interface {
 // Querier is every read and write the server performs.
 //
 // Conventions every backend follows (store/storetest checks them): Create
-// fills a zero CreatedAt (and UpdatedAt, from CreatedAt) with now; Update
-// sets a zero UpdatedAt to now and never changes the ID or CreatedAt; both
-// leave the caller's struct as a read returns it. Times come back in UTC,
+// fills a zero CreatedAt (and UpdatedAt, from CreatedAt) with now and leaves
+// the caller's struct as a read returns it.
+//
+// Updates are read-modify-writes with a callback, as dex's UpdateUser: the
+// backend reads the row and locks it against every other writer until its
+// transaction ends (the InTx transaction when called on a Tx, one of its own
+// otherwise), fn edits it in place, and the backend writes it back, so
+// concurrent updates of different fields never lose one another. An error
+// from fn aborts the update with nothing written and is returned wrapped
+// (errors.Is and errors.As see it); ErrNotFound if the row does not exist,
+// ErrConflict if the edit breaks a uniqueness rule. fn cannot change the ID
+// or CreatedAt; an UpdatedAt it leaves as read (or zero) becomes now. fn must
+// not write through the store itself; it may read through the same Tx. The
+// returned value is the row as a read returns it. Times come back in UTC,
 // truncated to microseconds. Nil slices and maps are stored empty and come
 // back empty, never nil. Lists are ordered by creation time, then id, unless
 // the method or its params say otherwise; paginated lists also return the
@@ -130,22 +152,25 @@ type Querier interface {
 	UserGetByEmail(ctx context.Context, connection, email string) (*keyhook.User, error)
 	UserGetByUsername(ctx context.Context, connection, username string) (*keyhook.User, error)
 	UserList(ctx context.Context, p UserListParams) ([]keyhook.User, int, error)
-	// UserUpdate replaces every stored field of the user with u's (except
-	// ID and CreatedAt).
-	UserUpdate(ctx context.Context, u *keyhook.User) error
+	// UserUpdate applies fn to the stored user (see the update convention).
+	UserUpdate(ctx context.Context, id string, fn func(u *keyhook.User) error) (*keyhook.User, error)
+	// UserRecordLogin counts a successful login: logins_count + 1,
+	// last_login and last_ip, in one statement, so concurrent logins all
+	// count. It leaves updated_at alone. ErrNotFound if the user is gone.
+	UserRecordLogin(ctx context.Context, p UserRecordLoginParams) error
 	UserDelete(ctx context.Context, id string) error
 
 	ClientCreate(ctx context.Context, c *keyhook.Client) error
 	ClientGet(ctx context.Context, clientID string) (*keyhook.Client, error)
 	ClientList(ctx context.Context, p PageParams) ([]keyhook.Client, int, error)
-	ClientUpdate(ctx context.Context, c *keyhook.Client) error
+	ClientUpdate(ctx context.Context, clientID string, fn func(c *keyhook.Client) error) (*keyhook.Client, error)
 	ClientDelete(ctx context.Context, clientID string) error
 
 	ResourceServerCreate(ctx context.Context, rs *keyhook.ResourceServer) error
 	ResourceServerGet(ctx context.Context, id string) (*keyhook.ResourceServer, error)
 	ResourceServerGetByIdentifier(ctx context.Context, identifier string) (*keyhook.ResourceServer, error)
 	ResourceServerList(ctx context.Context, p ResourceServerListParams) ([]keyhook.ResourceServer, int, error)
-	ResourceServerUpdate(ctx context.Context, rs *keyhook.ResourceServer) error
+	ResourceServerUpdate(ctx context.Context, id string, fn func(rs *keyhook.ResourceServer) error) (*keyhook.ResourceServer, error)
 	ResourceServerDelete(ctx context.Context, id string) error
 
 	ClientGrantCreate(ctx context.Context, g *keyhook.ClientGrant) error
@@ -153,7 +178,7 @@ type Querier interface {
 	// ClientGrantFind returns the grant of clientID for audience.
 	ClientGrantFind(ctx context.Context, clientID, audience string) (*keyhook.ClientGrant, error)
 	ClientGrantList(ctx context.Context, p ClientGrantListParams) ([]keyhook.ClientGrant, int, error)
-	ClientGrantUpdate(ctx context.Context, g *keyhook.ClientGrant) error
+	ClientGrantUpdate(ctx context.Context, id string, fn func(g *keyhook.ClientGrant) error) (*keyhook.ClientGrant, error)
 	ClientGrantDelete(ctx context.Context, id string) error
 
 	// HookCreate fails with ErrConflict on a duplicate name or a second
@@ -163,7 +188,8 @@ type Querier interface {
 	// HookGetEnabled returns the enabled hook of a trigger, or ErrNotFound.
 	HookGetEnabled(ctx context.Context, trigger keyhook.TriggerID) (*keyhook.Hook, error)
 	HookList(ctx context.Context, p HookListParams) ([]keyhook.Hook, int, error)
-	HookUpdate(ctx context.Context, h *keyhook.Hook) error
+	// HookUpdate fails with ErrConflict as HookCreate does.
+	HookUpdate(ctx context.Context, id string, fn func(h *keyhook.Hook) error) (*keyhook.Hook, error)
 	// HookDelete also deletes the hook's secrets.
 	HookDelete(ctx context.Context, id string) error
 	// HookSecretsGet returns the decrypted secrets of a hook ({} if none);
@@ -171,6 +197,11 @@ type Querier interface {
 	HookSecretsGet(ctx context.Context, hookID string) (map[string]string, error)
 	// HookSecretsPut replaces the whole secret set of a hook.
 	HookSecretsPut(ctx context.Context, hookID string, secrets map[string]string) error
+	// HookSecretsUpdate changes a hook's secret set under the update
+	// convention: fn gets the decrypted set ({} if none; it may edit and
+	// return it) and returns the new set, which HookSecretsUpdate stores and
+	// returns. Concurrent updates serialise on the hook's row.
+	HookSecretsUpdate(ctx context.Context, hookID string, fn func(cur map[string]string) (map[string]string, error)) (map[string]string, error)
 
 	LogCreate(ctx context.Context, e *keyhook.LogEntry) error
 	LogGet(ctx context.Context, logID string) (*keyhook.LogEntry, error)
@@ -218,6 +249,13 @@ type UserListParams struct {
 	// user_id, logins_count, name; SortDesc reverses it. Default created_at.
 	Sort     string
 	SortDesc bool
+}
+
+// UserRecordLoginParams is one successful login.
+type UserRecordLoginParams struct {
+	UserID string
+	At     time.Time
+	IP     string
 }
 
 // ResourceServerListParams filters resource servers.

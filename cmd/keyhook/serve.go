@@ -70,7 +70,8 @@ or are generated into <data-dir>/admin-client.json (mode 0600).
 Environment:
   KEYHOOK_DATABASE_URL         database URL when --database is not given
   KEYHOOK_SECRET_KEY           32-byte key (base64 or hex) sealing secrets at rest;
-                               generated into <data-dir>/secret.key when unset
+                               generated into <data-dir>/secret.key when unset;
+                               every node sharing a database must use the same one
   KEYHOOK_ADMIN_CLIENT_ID      admin client id
   KEYHOOK_ADMIN_CLIENT_SECRET  admin client secret
   KEYHOOK_ALLOW_OUTBOUND       comma-separated CIDRs or hosts, as --allow-outbound`,

@@ -5,7 +5,9 @@
 //
 // Uniqueness rules, including at most one enabled hook per trigger, are
 // unique indexes, so they hold across nodes at READ COMMITTED without
-// locking in the application.
+// locking in the application. Read-modify-writes (the Update methods) read
+// their row SELECT … FOR UPDATE, so a concurrent updater waits for the
+// commit and then edits the committed row; counters are incremented in SQL.
 //
 // It imports the domain package, store, pgx and River.
 package postgres

@@ -84,6 +84,10 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		pool.Close()
 		return nil, err
 	}
+	if err := checkSecretKey(ctx, pool, cfg.Sealer); err != nil {
+		pool.Close()
+		return nil, err
+	}
 
 	rcfg := &river.Config{
 		Logger:            logger,
@@ -104,13 +108,30 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	}
 
 	d := &DB{pool: pool, jobs: riverjobs.Queue[pgx.Tx]{Client: client, HasWorkers: cfg.Workers != nil}}
-	d.queries = queries{q: pool, sealer: cfg.Sealer}
+	d.queries = queries{q: pool, sealer: cfg.Sealer, begin: d.beginQueries}
 	return d, nil
 }
 
 // InTx runs fn in one READ COMMITTED transaction. It rolls back if fn
 // returns an error or panics (and then re-panics).
 func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
+	return d.runTx(ctx, func(pgTx pgx.Tx) error {
+		t := &tx{pgTx: pgTx, river: d.jobs.Client}
+		t.queries = queries{q: pgTx, sealer: d.sealer}
+		return fn(ctx, t)
+	})
+}
+
+// beginQueries is queries.begin of the DB: the Store's own updates run in
+// a transaction of their own.
+func (d *DB) beginQueries(ctx context.Context, fn func(q *queries) error) error {
+	return d.runTx(ctx, func(pgTx pgx.Tx) error {
+		return fn(&queries{q: pgTx, sealer: d.sealer})
+	})
+}
+
+// runTx runs fn in one READ COMMITTED transaction.
+func (d *DB) runTx(ctx context.Context, fn func(pgTx pgx.Tx) error) error {
 	pgTx, err := d.pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres: begin: %w", err)
@@ -124,9 +145,7 @@ func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx)
 			cancel()
 		}
 	}()
-	t := &tx{pgTx: pgTx, river: d.jobs.Client}
-	t.queries = queries{q: pgTx, sealer: d.sealer}
-	if err := fn(ctx, t); err != nil {
+	if err := fn(pgTx); err != nil {
 		return err
 	}
 	if err := pgTx.Commit(ctx); err != nil {

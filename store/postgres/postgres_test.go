@@ -5,14 +5,18 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"github.com/keyhook/keyhook"
 	"github.com/keyhook/keyhook/secretbox"
 	"github.com/keyhook/keyhook/store"
 	"github.com/keyhook/keyhook/store/storetest"
@@ -184,6 +188,60 @@ func TestReopenMigratesOnce(t *testing.T) {
 	}
 }
 
+// TestOpenRefusesAnotherKey: a database opened with one key refuses
+// another at Open, with an error that names the setting to fix, and opens
+// again with its own key.
+func TestOpenRefusesAnotherKey(t *testing.T) {
+	t.Parallel()
+	schema := testSchema(t)
+	box := testBox(t)
+	first, err := Open(t.Context(), Config{URL: testURL(t), Schema: schema, Sealer: box, Logger: testLogger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.WriteSecrets(t, first)
+	mustRefuse := func(t *testing.T) {
+		t.Helper()
+		db, err := Open(t.Context(), Config{URL: testURL(t), Schema: schema, Sealer: testBox(t), Logger: testLogger})
+		if err == nil {
+			_ = db.Close()
+			t.Fatal("Open succeeded with another key")
+		}
+		if !errors.Is(err, store.ErrSecretKeyMismatch) || !strings.Contains(err.Error(), "every node sharing a database must use the same KEYHOOK_SECRET_KEY") {
+			t.Fatalf("err = %v, want ErrSecretKeyMismatch naming KEYHOOK_SECRET_KEY", err)
+		}
+	}
+	// Refused while the first node runs, and after it stopped.
+	mustRefuse(t)
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	mustRefuse(t)
+
+	// A database from before the check value: its signing key decides.
+	conn, err := pgx.Connect(t.Context(), testURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.WithoutCancel(t.Context()))
+	if _, err := conn.Exec(t.Context(), `DELETE FROM `+pgx.Identifier{schema, "meta"}.Sanitize()); err != nil {
+		t.Fatal(err)
+	}
+	mustRefuse(t)
+
+	// Its own key opens it (and stores the check value again).
+	db := openTest(t, Config{Schema: schema, Sealer: box})
+	keys, err := db.SigningKeyList(t.Context())
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("signing keys = %v, %v", keys, err)
+	}
+	stored, err := readSecretKeyCheck(t.Context(), db.pool)
+	if err != nil || stored == nil {
+		t.Fatalf("check value = %v, %v", stored, err)
+	}
+	mustRefuse(t)
+}
+
 // TestConcurrentOpen starts several nodes on one empty schema at once; the
 // advisory lock must let exactly one migrate and the rest see its work.
 func TestConcurrentOpen(t *testing.T) {
@@ -241,6 +299,92 @@ func TestOpenRejectsBadConfig(t *testing.T) {
 			if db, err := Open(context.Background(), tt.cfg); err == nil {
 				_ = db.Close()
 				t.Fatal("Open succeeded")
+			}
+		})
+	}
+}
+
+// TestUserLookupPlans checks that the lookups of users by email and
+// username, and the users list filtered by email, search an index rather
+// than scan the table. pgx prepares statements, and PostgreSQL soon plans a
+// prepared statement once for any parameter values (the generic plan), so
+// the test asks for that plan; sequential scans are priced out so that, on
+// a small table, only an unusable index makes the planner scan.
+func TestUserLookupPlans(t *testing.T) {
+	t.Parallel()
+	db := openTest(t, Config{})
+	err := db.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
+		for i := range 200 {
+			u := &keyhook.User{ID: fmt.Sprintf("auth0|%03d", i), Connection: "db",
+				Email: fmt.Sprintf("u%03d@example.com", i), Username: fmt.Sprintf("u%03d", i)}
+			if err := tx.UserCreate(ctx, u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := db.pool.Acquire(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	for _, q := range []string{`ANALYZE users`, `SET plan_cache_mode = force_generic_plan`, `SET enable_seqscan = off`} {
+		if _, err := conn.Exec(t.Context(), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer func() {
+		// The connection goes back to the pool: restore its settings.
+		_, _ = conn.Exec(context.WithoutCancel(t.Context()), `RESET ALL`)
+	}()
+
+	listCount, listCountArgs, listPage, listPageArgs, err := userListSQL(store.UserListParams{Email: "u001@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	connCount, connCountArgs, connPage, connPageArgs, err := userListSQL(store.UserListParams{Email: "u001@example.com", Connection: "db"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		query string
+		args  []any
+		index string
+	}{
+		{"UserGetByEmail", userByEmailSQL, []any{"u001@example.com", "db"}, "users_email_connection"},
+		{"UserGetByUsername", userByUsernameSQL, []any{"db", "u001"}, "users_connection_username"},
+		{"UserList email count", listCount, listCountArgs, "users_email_connection"},
+		{"UserList email page", listPage, listPageArgs, "users_email_connection"},
+		{"UserList email+connection count", connCount, connCountArgs, "users_email_connection"},
+		{"UserList email+connection page", connPage, connPageArgs, "users_email_connection"},
+	}
+	for i, tt := range tests {
+		// Subtests share the one connection: not parallel.
+		t.Run(tt.name, func(t *testing.T) {
+			stmt := fmt.Sprintf("plan_%d", i)
+			if _, err := conn.Exec(t.Context(), `PREPARE `+stmt+` AS `+tt.query); err != nil {
+				t.Fatal(err)
+			}
+			params := make([]string, len(tt.args))
+			for j, a := range tt.args {
+				params[j] = fmt.Sprintf("'%v'", a)
+			}
+			rows, err := conn.Query(t.Context(), `EXPLAIN EXECUTE `+stmt+`(`+strings.Join(params, ", ")+`)`,
+				pgx.QueryExecModeSimpleProtocol)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := strings.Join(plan, "\n")
+			if !strings.Contains(text, " "+tt.index+" ") || strings.Contains(text, "Seq Scan") {
+				t.Fatalf("plan does not search %s:\n%s", tt.index, text)
 			}
 		})
 	}

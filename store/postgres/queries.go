@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,6 +28,18 @@ type dbtx interface {
 type queries struct {
 	q      dbtx
 	sealer store.Sealer
+	// begin runs fn in a new transaction; nil when q already is one.
+	begin func(ctx context.Context, fn func(q *queries) error) error
+}
+
+// inTx runs fn on queries bound to a transaction: q itself inside InTx, a
+// new one otherwise. Updates read their row FOR UPDATE in it, so a second
+// updater waits for the first to commit and then reads its result.
+func (q *queries) inTx(ctx context.Context, fn func(q *queries) error) error {
+	if q.begin == nil {
+		return fn(q)
+	}
+	return q.begin(ctx, fn)
 }
 
 // scanner is what pgx.Row and pgx.Rows share.
@@ -44,13 +57,17 @@ func stamp(created, updated *time.Time) {
 	*created, *updated = normTime(*created), normTime(*updated)
 }
 
-// touch is stamp for updates: only the update time, defaulting to now.
-func touch(updated *time.Time) {
-	if updated.IsZero() {
+// touch is stamp for updates: an update time left as read (or zero)
+// becomes now.
+func touch(updated *time.Time, read time.Time) {
+	if updated.IsZero() || updated.Equal(read) {
 		*updated = time.Now()
 	}
 	*updated = normTime(*updated)
 }
+
+// fnErr wraps the error of an update callback.
+func fnErr(op string, err error) error { return fmt.Errorf("postgres: %s: %w", op, err) }
 
 func requireID(kind, id string) error {
 	if id == "" {
@@ -161,8 +178,19 @@ func (q *queries) UserCreate(ctx context.Context, u *keyhook.User) error {
 	return dbErr("create user", err)
 }
 
-func (q *queries) userGet(ctx context.Context, cond string, args ...any) (*keyhook.User, error) {
-	u, err := scanUser(q.q.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE `+cond, args...))
+// The lookups by email and username repeat the partial indexes' predicate
+// (email_key <> ”, username <> ”): a prepared statement's generic plan
+// cannot infer it from a parameter, and without it the planner may not use
+// the index. postgres_test.go checks their plans.
+const (
+	userByIDSQL          = `SELECT ` + userCols + ` FROM users WHERE user_id = $1`
+	userByIDForUpdateSQL = userByIDSQL + ` FOR UPDATE`
+	userByEmailSQL       = `SELECT ` + userCols + ` FROM users WHERE email_key = $1 AND email_key <> '' AND connection = $2`
+	userByUsernameSQL    = `SELECT ` + userCols + ` FROM users WHERE connection = $1 AND username = $2 AND username <> ''`
+)
+
+func (q *queries) userGet(ctx context.Context, query string, args ...any) (*keyhook.User, error) {
+	u, err := scanUser(q.q.QueryRow(ctx, query, args...))
 	if err != nil {
 		return nil, dbErr("get user", err)
 	}
@@ -170,21 +198,21 @@ func (q *queries) userGet(ctx context.Context, cond string, args ...any) (*keyho
 }
 
 func (q *queries) UserGetByID(ctx context.Context, id string) (*keyhook.User, error) {
-	return q.userGet(ctx, `user_id = $1`, id)
+	return q.userGet(ctx, userByIDSQL, id)
 }
 
 func (q *queries) UserGetByEmail(ctx context.Context, connection, email string) (*keyhook.User, error) {
 	if email == "" {
 		return nil, fmt.Errorf("postgres: get user: empty email: %w", store.ErrNotFound)
 	}
-	return q.userGet(ctx, `connection = $1 AND email_key = $2`, connection, emailKey(email))
+	return q.userGet(ctx, userByEmailSQL, emailKey(email), connection)
 }
 
 func (q *queries) UserGetByUsername(ctx context.Context, connection, username string) (*keyhook.User, error) {
 	if username == "" {
 		return nil, fmt.Errorf("postgres: get user: empty username: %w", store.ErrNotFound)
 	}
-	return q.userGet(ctx, `connection = $1 AND username = $2`, connection, username)
+	return q.userGet(ctx, userByUsernameSQL, connection, username)
 }
 
 // userSortColumns whitelists UserListParams.Sort.
@@ -198,34 +226,45 @@ var userSortColumns = map[string]string{
 	"name":         "name",
 }
 
-func (q *queries) UserList(ctx context.Context, p store.UserListParams) ([]keyhook.User, int, error) {
+// userListSQL returns UserList's count query with its arguments and page
+// query with its own (the count's followed by LIMIT and OFFSET).
+func userListSQL(p store.UserListParams) (count string, countArgs []any, page string, pageArgs []any, err error) {
 	sortKey := p.Sort
 	if sortKey == "" {
 		sortKey = "created_at"
 	}
 	col, ok := userSortColumns[sortKey]
 	if !ok {
-		return nil, 0, fmt.Errorf("postgres: list users: cannot sort by %q", p.Sort)
+		return "", nil, "", nil, fmt.Errorf("postgres: list users: cannot sort by %q", p.Sort)
 	}
 	dir := "ASC"
 	if p.SortDesc {
 		dir = "DESC"
 	}
 	var w where
+	if p.Email != "" {
+		// The predicate of the partial index, as in userByEmailSQL.
+		w.add("email_key = " + w.arg(emailKey(p.Email)) + " AND email_key <> ''")
+	}
 	if p.Connection != "" {
 		w.add("connection = " + w.arg(p.Connection))
 	}
-	if p.Email != "" {
-		w.add("email_key = " + w.arg(emailKey(p.Email)))
-	}
-	total, err := q.count(ctx, "list users", `SELECT count(*) FROM users`+w.String(), w.args...)
+	count, countArgs = `SELECT count(*) FROM users`+w.String(), slices.Clone(w.args)
+	page = fmt.Sprintf(`SELECT %s FROM users%s ORDER BY %s %s NULLS LAST, user_id %s%s`,
+		userCols, w.String(), col, dir, dir, w.page(p.PageParams))
+	return count, countArgs, page, w.args, nil
+}
+
+func (q *queries) UserList(ctx context.Context, p store.UserListParams) ([]keyhook.User, int, error) {
+	countSQL, countArgs, pageSQL, pageArgs, err := userListSQL(p)
 	if err != nil {
 		return nil, 0, err
 	}
-	conds := w.String()
-	query := fmt.Sprintf(`SELECT %s FROM users%s ORDER BY %s %s NULLS LAST, user_id %s%s`,
-		userCols, conds, col, dir, dir, w.page(p.PageParams))
-	rows, err := q.q.Query(ctx, query, w.args...)
+	total, err := q.count(ctx, "list users", countSQL, countArgs...)
+	if err != nil {
+		return nil, 0, err
+	}
+	rows, err := q.q.Query(ctx, pageSQL, pageArgs...)
 	if err != nil {
 		return nil, 0, dbErr("list users", err)
 	}
@@ -244,8 +283,33 @@ func (q *queries) UserList(ctx context.Context, p store.UserListParams) ([]keyho
 	return out, total, nil
 }
 
-func (q *queries) UserUpdate(ctx context.Context, u *keyhook.User) error {
-	touch(&u.UpdatedAt)
+func (q *queries) UserUpdate(ctx context.Context, id string, fn func(u *keyhook.User) error) (*keyhook.User, error) {
+	var u *keyhook.User
+	err := q.inTx(ctx, func(q *queries) error {
+		var err error
+		if u, err = q.userGet(ctx, userByIDForUpdateSQL, id); err != nil {
+			return err
+		}
+		created, updated := u.CreatedAt, u.UpdatedAt
+		if err := fn(u); err != nil {
+			return fnErr("update user", err)
+		}
+		u.ID, u.CreatedAt = id, created
+		touch(&u.UpdatedAt, updated)
+		if err := q.userPut(ctx, u); err != nil {
+			return err
+		}
+		u, err = q.UserGetByID(ctx, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// userPut writes every column of u but the id and creation time.
+func (q *queries) userPut(ctx context.Context, u *keyhook.User) error {
 	u.LastLogin, u.LastPasswordReset = normNullTime(u.LastLogin), normNullTime(u.LastPasswordReset)
 	var j jsonArgs
 	args := []any{u.Connection, u.Email, emailKey(u.Email), u.EmailVerified, u.Username, u.PhoneNumber,
@@ -261,6 +325,12 @@ func (q *queries) UserUpdate(ctx context.Context, u *keyhook.User) error {
     last_ip = $17, logins_count = $18, updated_at = $19, last_login = $20, last_password_reset = $21
     WHERE user_id = $22`, args...)
 	return mustAffect("update user", res, err)
+}
+
+func (q *queries) UserRecordLogin(ctx context.Context, p store.UserRecordLoginParams) error {
+	res, err := q.q.Exec(ctx, `UPDATE users SET logins_count = logins_count + 1, last_login = $1, last_ip = $2
+    WHERE user_id = $3`, normTime(p.At), p.IP, p.UserID)
+	return mustAffect("record login", res, err)
 }
 
 func (q *queries) UserDelete(ctx context.Context, id string) error {
@@ -316,12 +386,19 @@ func (q *queries) ClientCreate(ctx context.Context, c *keyhook.Client) error {
 }
 
 func (q *queries) ClientGet(ctx context.Context, clientID string) (*keyhook.Client, error) {
-	c, err := scanClient(q.q.QueryRow(ctx, `SELECT `+clientCols+` FROM clients WHERE client_id = $1`, clientID))
+	return q.clientGet(ctx, ``, clientID)
+}
+
+// clientGet reads a client; lock is “ or ` FOR UPDATE`.
+func (q *queries) clientGet(ctx context.Context, lock, clientID string) (*keyhook.Client, error) {
+	c, err := scanClient(q.q.QueryRow(ctx, `SELECT `+clientCols+` FROM clients WHERE client_id = $1`+lock, clientID))
 	if err != nil {
 		return nil, dbErr("get client", err)
 	}
 	return c, nil
 }
+
+const forUpdate = ` FOR UPDATE`
 
 func (q *queries) ClientList(ctx context.Context, p store.PageParams) ([]keyhook.Client, int, error) {
 	total, err := q.count(ctx, "list clients", `SELECT count(*) FROM clients`)
@@ -348,8 +425,32 @@ func (q *queries) ClientList(ctx context.Context, p store.PageParams) ([]keyhook
 	return out, total, nil
 }
 
-func (q *queries) ClientUpdate(ctx context.Context, c *keyhook.Client) error {
-	touch(&c.UpdatedAt)
+func (q *queries) ClientUpdate(ctx context.Context, clientID string, fn func(c *keyhook.Client) error) (*keyhook.Client, error) {
+	var c *keyhook.Client
+	err := q.inTx(ctx, func(q *queries) error {
+		var err error
+		if c, err = q.clientGet(ctx, forUpdate, clientID); err != nil {
+			return err
+		}
+		created, updated := c.CreatedAt, c.UpdatedAt
+		if err := fn(c); err != nil {
+			return fnErr("update client", err)
+		}
+		c.ClientID, c.CreatedAt = clientID, created
+		touch(&c.UpdatedAt, updated)
+		if err := q.clientPut(ctx, c); err != nil {
+			return err
+		}
+		c, err = q.ClientGet(ctx, clientID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (q *queries) clientPut(ctx context.Context, c *keyhook.Client) error {
 	args, err := clientArgs(c)
 	if err != nil {
 		return fmt.Errorf("postgres: update client: %w", err)
@@ -451,8 +552,32 @@ func (q *queries) ResourceServerList(ctx context.Context, p store.ResourceServer
 	return out, total, nil
 }
 
-func (q *queries) ResourceServerUpdate(ctx context.Context, rs *keyhook.ResourceServer) error {
-	touch(&rs.UpdatedAt)
+func (q *queries) ResourceServerUpdate(ctx context.Context, id string, fn func(rs *keyhook.ResourceServer) error) (*keyhook.ResourceServer, error) {
+	var rs *keyhook.ResourceServer
+	err := q.inTx(ctx, func(q *queries) error {
+		var err error
+		if rs, err = q.resourceServerGet(ctx, `id = $1`+forUpdate, id); err != nil {
+			return err
+		}
+		created, updated := rs.CreatedAt, rs.UpdatedAt
+		if err := fn(rs); err != nil {
+			return fnErr("update resource server", err)
+		}
+		rs.ID, rs.CreatedAt = id, created
+		touch(&rs.UpdatedAt, updated)
+		if err := q.resourceServerPut(ctx, rs); err != nil {
+			return err
+		}
+		rs, err = q.ResourceServerGet(ctx, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rs, nil
+}
+
+func (q *queries) resourceServerPut(ctx context.Context, rs *keyhook.ResourceServer) error {
 	args, err := resourceServerArgs(rs)
 	if err != nil {
 		return fmt.Errorf("postgres: update resource server: %w", err)
@@ -501,7 +626,12 @@ func (q *queries) ClientGrantCreate(ctx context.Context, g *keyhook.ClientGrant)
 }
 
 func (q *queries) ClientGrantGet(ctx context.Context, id string) (*keyhook.ClientGrant, error) {
-	g, err := scanClientGrant(q.q.QueryRow(ctx, `SELECT `+clientGrantCols+` FROM client_grants WHERE id = $1`, id))
+	return q.clientGrantGet(ctx, ``, id)
+}
+
+// clientGrantGet reads a client grant; lock is “ or forUpdate.
+func (q *queries) clientGrantGet(ctx context.Context, lock, id string) (*keyhook.ClientGrant, error) {
+	g, err := scanClientGrant(q.q.QueryRow(ctx, `SELECT `+clientGrantCols+` FROM client_grants WHERE id = $1`+lock, id))
 	if err != nil {
 		return nil, dbErr("get client grant", err)
 	}
@@ -550,8 +680,32 @@ func (q *queries) ClientGrantList(ctx context.Context, p store.ClientGrantListPa
 	return out, total, nil
 }
 
-func (q *queries) ClientGrantUpdate(ctx context.Context, g *keyhook.ClientGrant) error {
-	touch(&g.UpdatedAt)
+func (q *queries) ClientGrantUpdate(ctx context.Context, id string, fn func(g *keyhook.ClientGrant) error) (*keyhook.ClientGrant, error) {
+	var g *keyhook.ClientGrant
+	err := q.inTx(ctx, func(q *queries) error {
+		var err error
+		if g, err = q.clientGrantGet(ctx, forUpdate, id); err != nil {
+			return err
+		}
+		created, updated := g.CreatedAt, g.UpdatedAt
+		if err := fn(g); err != nil {
+			return fnErr("update client grant", err)
+		}
+		g.ID, g.CreatedAt = id, created
+		touch(&g.UpdatedAt, updated)
+		if err := q.clientGrantPut(ctx, g); err != nil {
+			return err
+		}
+		g, err = q.ClientGrantGet(ctx, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+func (q *queries) clientGrantPut(ctx context.Context, g *keyhook.ClientGrant) error {
 	var j jsonArgs
 	scope := j.encode(g.Scope, "[]")
 	if j.err != nil {
@@ -599,7 +753,12 @@ func (q *queries) HookCreate(ctx context.Context, h *keyhook.Hook) error {
 }
 
 func (q *queries) HookGet(ctx context.Context, id string) (*keyhook.Hook, error) {
-	h, err := scanHook(q.q.QueryRow(ctx, `SELECT `+hookCols+` FROM hooks WHERE id = $1`, id))
+	return q.hookGet(ctx, ``, id)
+}
+
+// hookGet reads a hook; lock is “ or forUpdate.
+func (q *queries) hookGet(ctx context.Context, lock, id string) (*keyhook.Hook, error) {
+	h, err := scanHook(q.q.QueryRow(ctx, `SELECT `+hookCols+` FROM hooks WHERE id = $1`+lock, id))
 	if err != nil {
 		return nil, dbErr("get hook", err)
 	}
@@ -648,8 +807,32 @@ func (q *queries) HookList(ctx context.Context, p store.HookListParams) ([]keyho
 	return out, total, nil
 }
 
-func (q *queries) HookUpdate(ctx context.Context, h *keyhook.Hook) error {
-	touch(&h.UpdatedAt)
+func (q *queries) HookUpdate(ctx context.Context, id string, fn func(h *keyhook.Hook) error) (*keyhook.Hook, error) {
+	var h *keyhook.Hook
+	err := q.inTx(ctx, func(q *queries) error {
+		var err error
+		if h, err = q.hookGet(ctx, forUpdate, id); err != nil {
+			return err
+		}
+		created, updated := h.CreatedAt, h.UpdatedAt
+		if err := fn(h); err != nil {
+			return fnErr("update hook", err)
+		}
+		h.ID, h.CreatedAt = id, created
+		touch(&h.UpdatedAt, updated)
+		if err := q.hookPut(ctx, h); err != nil {
+			return err
+		}
+		h, err = q.HookGet(ctx, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+func (q *queries) hookPut(ctx context.Context, h *keyhook.Hook) error {
 	var j jsonArgs
 	deps := j.encode(h.Dependencies, "{}")
 	if j.err != nil {
@@ -706,6 +889,38 @@ func (q *queries) HookSecretsPut(ctx context.Context, hookID string, secrets map
 	res, err := q.q.Exec(ctx, `INSERT INTO hook_secrets (hook_id, sealed) SELECT id, $1::bytea FROM hooks WHERE id = $2
     ON CONFLICT (hook_id) DO UPDATE SET sealed = excluded.sealed`, sealed, hookID)
 	return mustAffect("put hook secrets", res, err)
+}
+
+// HookSecretsUpdate reads, changes and writes the secret set with the hook's
+// row locked.
+func (q *queries) HookSecretsUpdate(ctx context.Context, hookID string,
+	fn func(cur map[string]string) (map[string]string, error)) (map[string]string, error) {
+	var secrets map[string]string
+	err := q.inTx(ctx, func(q *queries) error {
+		// The lock is on the hook's row, since the secrets' row may not
+		// exist yet. It is a statement of its own: a join locking h would,
+		// after waiting, recheck h's row but keep the secrets it read
+		// before the wait; the next statement reads them afresh.
+		var one int
+		if err := q.q.QueryRow(ctx, `SELECT 1 FROM hooks WHERE id = $1 FOR UPDATE`, hookID).Scan(&one); err != nil {
+			return dbErr("update hook secrets", err)
+		}
+		cur, err := q.HookSecretsGet(ctx, hookID)
+		if err != nil {
+			return err
+		}
+		if secrets, err = fn(cur); err != nil {
+			return fnErr("update hook secrets", err)
+		}
+		if secrets == nil {
+			secrets = map[string]string{}
+		}
+		return q.HookSecretsPut(ctx, hookID, secrets)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return secrets, nil
 }
 
 // ---- logs ----

@@ -12,7 +12,9 @@
 // connections readers proceed under WAL and writers queue on the lock. A
 // function running inside InTx must still use only its Tx: a write through
 // the Store there waits for the lock the Tx holds and fails after the busy
-// timeout.
+// timeout. Because a transaction holds the write lock from BEGIN, the
+// Update methods' read-modify-write (in InTx's transaction or one of their
+// own) cannot interleave with another writer's.
 //
 // It imports the domain package, store, database/sql with modernc.org/sqlite,
 // and River.

@@ -25,6 +25,20 @@ type dbtx interface {
 type queries struct {
 	q      dbtx
 	sealer store.Sealer
+	// begin runs fn in a new IMMEDIATE transaction; nil when q already is
+	// one.
+	begin func(ctx context.Context, fn func(q *queries) error) error
+}
+
+// inTx runs fn on queries bound to a write transaction: q itself inside
+// InTx, a new one otherwise. The IMMEDIATE transaction holds SQLite's write
+// lock from its first statement, so a row read in it cannot change before
+// the transaction ends: that is the row lock of the update convention.
+func (q *queries) inTx(ctx context.Context, fn func(q *queries) error) error {
+	if q.begin == nil {
+		return fn(q)
+	}
+	return q.begin(ctx, fn)
 }
 
 // scanner is what *sql.Row and *sql.Rows share.
@@ -42,13 +56,17 @@ func stamp(created, updated *time.Time) {
 	*created, *updated = normTime(*created), normTime(*updated)
 }
 
-// touch is stamp for updates: only the update time, defaulting to now.
-func touch(updated *time.Time) {
-	if updated.IsZero() {
+// touch is stamp for updates: an update time left as read (or zero)
+// becomes now.
+func touch(updated *time.Time, read time.Time) {
+	if updated.IsZero() || updated.Equal(read) {
 		*updated = time.Now()
 	}
 	*updated = normTime(*updated)
 }
+
+// fnErr wraps the error of an update callback.
+func fnErr(op string, err error) error { return fmt.Errorf("sqlite: %s: %w", op, err) }
 
 func requireID(kind, id string) error {
 	if id == "" {
@@ -159,8 +177,18 @@ func (q *queries) UserCreate(ctx context.Context, u *keyhook.User) error {
 	return dbErr("create user", err)
 }
 
-func (q *queries) userGet(ctx context.Context, cond string, args ...any) (*keyhook.User, error) {
-	u, err := scanUser(q.q.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE `+cond, args...))
+// The lookups by email and username repeat the partial indexes' predicate
+// (email_key <> ”, username <> ”): SQLite uses a partial index only when
+// the query's WHERE contains its predicate, which it cannot infer from a
+// parameter. sqlite_test.go checks their plans.
+const (
+	userByIDSQL       = `SELECT ` + userCols + ` FROM users WHERE user_id = ?`
+	userByEmailSQL    = `SELECT ` + userCols + ` FROM users WHERE email_key = ? AND email_key <> '' AND connection = ?`
+	userByUsernameSQL = `SELECT ` + userCols + ` FROM users WHERE connection = ? AND username = ? AND username <> ''`
+)
+
+func (q *queries) userGet(ctx context.Context, query string, args ...any) (*keyhook.User, error) {
+	u, err := scanUser(q.q.QueryRowContext(ctx, query, args...))
 	if err != nil {
 		return nil, dbErr("get user", err)
 	}
@@ -168,21 +196,21 @@ func (q *queries) userGet(ctx context.Context, cond string, args ...any) (*keyho
 }
 
 func (q *queries) UserGetByID(ctx context.Context, id string) (*keyhook.User, error) {
-	return q.userGet(ctx, `user_id = ?`, id)
+	return q.userGet(ctx, userByIDSQL, id)
 }
 
 func (q *queries) UserGetByEmail(ctx context.Context, connection, email string) (*keyhook.User, error) {
 	if email == "" {
 		return nil, fmt.Errorf("sqlite: get user: empty email: %w", store.ErrNotFound)
 	}
-	return q.userGet(ctx, `connection = ? AND email_key = ?`, connection, emailKey(email))
+	return q.userGet(ctx, userByEmailSQL, emailKey(email), connection)
 }
 
 func (q *queries) UserGetByUsername(ctx context.Context, connection, username string) (*keyhook.User, error) {
 	if username == "" {
 		return nil, fmt.Errorf("sqlite: get user: empty username: %w", store.ErrNotFound)
 	}
-	return q.userGet(ctx, `connection = ? AND username = ?`, connection, username)
+	return q.userGet(ctx, userByUsernameSQL, connection, username)
 }
 
 // userSortColumns whitelists UserListParams.Sort.
@@ -196,34 +224,46 @@ var userSortColumns = map[string]string{
 	"name":         "name",
 }
 
-func (q *queries) UserList(ctx context.Context, p store.UserListParams) ([]keyhook.User, int, error) {
+// userListSQL returns UserList's count and page queries and their shared
+// arguments (the page query takes LIMIT and OFFSET after them).
+func userListSQL(p store.UserListParams) (count, page string, args []any, err error) {
 	sortKey := p.Sort
 	if sortKey == "" {
 		sortKey = "created_at"
 	}
 	col, ok := userSortColumns[sortKey]
 	if !ok {
-		return nil, 0, fmt.Errorf("sqlite: list users: cannot sort by %q", p.Sort)
+		return "", "", nil, fmt.Errorf("sqlite: list users: cannot sort by %q", p.Sort)
 	}
 	dir := "ASC"
 	if p.SortDesc {
 		dir = "DESC"
 	}
 	var w where
+	if p.Email != "" {
+		// The predicate of the partial index, as in userByEmailSQL.
+		w.add("email_key = ? AND email_key <> ''", emailKey(p.Email))
+	}
 	if p.Connection != "" {
 		w.add("connection = ?", p.Connection)
 	}
-	if p.Email != "" {
-		w.add("email_key = ?", emailKey(p.Email))
+	count = `SELECT count(*) FROM users` + w.String()
+	page = fmt.Sprintf(`SELECT %s FROM users%s ORDER BY %s %s NULLS LAST, user_id %s LIMIT ? OFFSET ?`,
+		userCols, w.String(), col, dir, dir)
+	return count, page, w.args, nil
+}
+
+func (q *queries) UserList(ctx context.Context, p store.UserListParams) ([]keyhook.User, int, error) {
+	countSQL, pageSQL, args, err := userListSQL(p)
+	if err != nil {
+		return nil, 0, err
 	}
-	total, err := q.count(ctx, "list users", `SELECT count(*) FROM users`+w.String(), w.args...)
+	total, err := q.count(ctx, "list users", countSQL, args...)
 	if err != nil {
 		return nil, 0, err
 	}
 	limit, offset := limitOffset(p.PageParams)
-	query := fmt.Sprintf(`SELECT %s FROM users%s ORDER BY %s %s NULLS LAST, user_id %s LIMIT ? OFFSET ?`,
-		userCols, w.String(), col, dir, dir)
-	rows, err := q.q.QueryContext(ctx, query, append(w.args, limit, offset)...)
+	rows, err := q.q.QueryContext(ctx, pageSQL, append(args, limit, offset)...)
 	if err != nil {
 		return nil, 0, dbErr("list users", err)
 	}
@@ -242,8 +282,33 @@ func (q *queries) UserList(ctx context.Context, p store.UserListParams) ([]keyho
 	return out, total, nil
 }
 
-func (q *queries) UserUpdate(ctx context.Context, u *keyhook.User) error {
-	touch(&u.UpdatedAt)
+func (q *queries) UserUpdate(ctx context.Context, id string, fn func(u *keyhook.User) error) (*keyhook.User, error) {
+	var u *keyhook.User
+	err := q.inTx(ctx, func(q *queries) error {
+		var err error
+		if u, err = q.UserGetByID(ctx, id); err != nil {
+			return err
+		}
+		created, updated := u.CreatedAt, u.UpdatedAt
+		if err := fn(u); err != nil {
+			return fnErr("update user", err)
+		}
+		u.ID, u.CreatedAt = id, created
+		touch(&u.UpdatedAt, updated)
+		if err := q.userPut(ctx, u); err != nil {
+			return err
+		}
+		u, err = q.UserGetByID(ctx, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// userPut writes every column of u but the id and creation time.
+func (q *queries) userPut(ctx context.Context, u *keyhook.User) error {
 	u.LastLogin, u.LastPasswordReset = normNullTime(u.LastLogin), normNullTime(u.LastPasswordReset)
 	var j jsonArgs
 	args := []any{u.Connection, u.Email, emailKey(u.Email), u.EmailVerified, u.Username, u.PhoneNumber,
@@ -259,6 +324,12 @@ func (q *queries) UserUpdate(ctx context.Context, u *keyhook.User) error {
     last_ip = ?, logins_count = ?, updated_at = ?, last_login = ?, last_password_reset = ?
     WHERE user_id = ?`, args...)
 	return mustAffect("update user", res, err)
+}
+
+func (q *queries) UserRecordLogin(ctx context.Context, p store.UserRecordLoginParams) error {
+	res, err := q.q.ExecContext(ctx, `UPDATE users SET logins_count = logins_count + 1, last_login = ?, last_ip = ?
+    WHERE user_id = ?`, fmtTime(p.At), p.IP, p.UserID)
+	return mustAffect("record login", res, err)
 }
 
 func (q *queries) UserDelete(ctx context.Context, id string) error {
@@ -344,8 +415,32 @@ func (q *queries) ClientList(ctx context.Context, p store.PageParams) ([]keyhook
 	return out, total, nil
 }
 
-func (q *queries) ClientUpdate(ctx context.Context, c *keyhook.Client) error {
-	touch(&c.UpdatedAt)
+func (q *queries) ClientUpdate(ctx context.Context, clientID string, fn func(c *keyhook.Client) error) (*keyhook.Client, error) {
+	var c *keyhook.Client
+	err := q.inTx(ctx, func(q *queries) error {
+		var err error
+		if c, err = q.ClientGet(ctx, clientID); err != nil {
+			return err
+		}
+		created, updated := c.CreatedAt, c.UpdatedAt
+		if err := fn(c); err != nil {
+			return fnErr("update client", err)
+		}
+		c.ClientID, c.CreatedAt = clientID, created
+		touch(&c.UpdatedAt, updated)
+		if err := q.clientPut(ctx, c); err != nil {
+			return err
+		}
+		c, err = q.ClientGet(ctx, clientID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (q *queries) clientPut(ctx context.Context, c *keyhook.Client) error {
 	args, err := clientArgs(c)
 	if err != nil {
 		return fmt.Errorf("sqlite: update client: %w", err)
@@ -451,8 +546,32 @@ func (q *queries) ResourceServerList(ctx context.Context, p store.ResourceServer
 	return out, total, nil
 }
 
-func (q *queries) ResourceServerUpdate(ctx context.Context, rs *keyhook.ResourceServer) error {
-	touch(&rs.UpdatedAt)
+func (q *queries) ResourceServerUpdate(ctx context.Context, id string, fn func(rs *keyhook.ResourceServer) error) (*keyhook.ResourceServer, error) {
+	var rs *keyhook.ResourceServer
+	err := q.inTx(ctx, func(q *queries) error {
+		var err error
+		if rs, err = q.ResourceServerGet(ctx, id); err != nil {
+			return err
+		}
+		created, updated := rs.CreatedAt, rs.UpdatedAt
+		if err := fn(rs); err != nil {
+			return fnErr("update resource server", err)
+		}
+		rs.ID, rs.CreatedAt = id, created
+		touch(&rs.UpdatedAt, updated)
+		if err := q.resourceServerPut(ctx, rs); err != nil {
+			return err
+		}
+		rs, err = q.ResourceServerGet(ctx, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rs, nil
+}
+
+func (q *queries) resourceServerPut(ctx context.Context, rs *keyhook.ResourceServer) error {
 	args, err := resourceServerArgs(rs)
 	if err != nil {
 		return fmt.Errorf("sqlite: update resource server: %w", err)
@@ -550,8 +669,32 @@ func (q *queries) ClientGrantList(ctx context.Context, p store.ClientGrantListPa
 	return out, total, nil
 }
 
-func (q *queries) ClientGrantUpdate(ctx context.Context, g *keyhook.ClientGrant) error {
-	touch(&g.UpdatedAt)
+func (q *queries) ClientGrantUpdate(ctx context.Context, id string, fn func(g *keyhook.ClientGrant) error) (*keyhook.ClientGrant, error) {
+	var g *keyhook.ClientGrant
+	err := q.inTx(ctx, func(q *queries) error {
+		var err error
+		if g, err = q.ClientGrantGet(ctx, id); err != nil {
+			return err
+		}
+		created, updated := g.CreatedAt, g.UpdatedAt
+		if err := fn(g); err != nil {
+			return fnErr("update client grant", err)
+		}
+		g.ID, g.CreatedAt = id, created
+		touch(&g.UpdatedAt, updated)
+		if err := q.clientGrantPut(ctx, g); err != nil {
+			return err
+		}
+		g, err = q.ClientGrantGet(ctx, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+func (q *queries) clientGrantPut(ctx context.Context, g *keyhook.ClientGrant) error {
 	var j jsonArgs
 	scope := j.encode(g.Scope, "[]")
 	if j.err != nil {
@@ -648,8 +791,32 @@ func (q *queries) HookList(ctx context.Context, p store.HookListParams) ([]keyho
 	return out, total, nil
 }
 
-func (q *queries) HookUpdate(ctx context.Context, h *keyhook.Hook) error {
-	touch(&h.UpdatedAt)
+func (q *queries) HookUpdate(ctx context.Context, id string, fn func(h *keyhook.Hook) error) (*keyhook.Hook, error) {
+	var h *keyhook.Hook
+	err := q.inTx(ctx, func(q *queries) error {
+		var err error
+		if h, err = q.HookGet(ctx, id); err != nil {
+			return err
+		}
+		created, updated := h.CreatedAt, h.UpdatedAt
+		if err := fn(h); err != nil {
+			return fnErr("update hook", err)
+		}
+		h.ID, h.CreatedAt = id, created
+		touch(&h.UpdatedAt, updated)
+		if err := q.hookPut(ctx, h); err != nil {
+			return err
+		}
+		h, err = q.HookGet(ctx, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+func (q *queries) hookPut(ctx context.Context, h *keyhook.Hook) error {
 	var j jsonArgs
 	deps := j.encode(h.Dependencies, "{}")
 	if j.err != nil {
@@ -706,6 +873,30 @@ func (q *queries) HookSecretsPut(ctx context.Context, hookID string, secrets map
 	res, err := q.q.ExecContext(ctx, `INSERT INTO hook_secrets (hook_id, sealed) SELECT id, ? FROM hooks WHERE id = ?
     ON CONFLICT (hook_id) DO UPDATE SET sealed = excluded.sealed`, sealed, hookID)
 	return mustAffect("put hook secrets", res, err)
+}
+
+// HookSecretsUpdate reads, changes and writes the secret set in one write
+// transaction.
+func (q *queries) HookSecretsUpdate(ctx context.Context, hookID string,
+	fn func(cur map[string]string) (map[string]string, error)) (map[string]string, error) {
+	var secrets map[string]string
+	err := q.inTx(ctx, func(q *queries) error {
+		cur, err := q.HookSecretsGet(ctx, hookID)
+		if err != nil {
+			return err
+		}
+		if secrets, err = fn(cur); err != nil {
+			return fnErr("update hook secrets", err)
+		}
+		if secrets == nil {
+			secrets = map[string]string{}
+		}
+		return q.HookSecretsPut(ctx, hookID, secrets)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return secrets, nil
 }
 
 // ---- logs ----

@@ -90,6 +90,10 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		_ = db.Close()
 		return nil, err
 	}
+	if err := checkSecretKey(ctx, db, cfg.Sealer); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
 	driver := riversqlite.New(db)
 	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: logger})
 	if err != nil {
@@ -117,7 +121,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	}
 
 	d := &DB{db: db, jobs: riverjobs.Queue[*sql.Tx]{Client: client, HasWorkers: cfg.Workers != nil}, writes: newWriteLock()}
-	d.queries = queries{q: lockedDB{DB: db, lock: d.writes}, sealer: cfg.Sealer}
+	d.queries = queries{q: lockedDB{DB: db, lock: d.writes}, sealer: cfg.Sealer, begin: d.beginQueries}
 	return d, nil
 }
 
@@ -135,7 +139,25 @@ func dsn(path string) string {
 
 // InTx runs fn in one IMMEDIATE transaction. It rolls back if fn returns an
 // error or panics (and then re-panics).
-func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) (err error) {
+func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
+	return d.runTx(ctx, func(sqlTx *sql.Tx) error {
+		t := &tx{sqlTx: sqlTx, river: d.jobs.Client}
+		t.queries = queries{q: sqlTx, sealer: d.sealer}
+		return fn(ctx, t)
+	})
+}
+
+// beginQueries is queries.begin of the DB: the Store's own updates run in
+// a transaction of their own.
+func (d *DB) beginQueries(ctx context.Context, fn func(q *queries) error) error {
+	return d.runTx(ctx, func(sqlTx *sql.Tx) error {
+		return fn(&queries{q: sqlTx, sealer: d.sealer})
+	})
+}
+
+// runTx runs fn in one IMMEDIATE transaction, holding this process's write
+// lock throughout.
+func (d *DB) runTx(ctx context.Context, fn func(sqlTx *sql.Tx) error) error {
 	if err := d.writes.acquire(ctx); err != nil {
 		return err
 	}
@@ -150,9 +172,7 @@ func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx)
 			_ = sqlTx.Rollback()
 		}
 	}()
-	t := &tx{sqlTx: sqlTx, river: d.jobs.Client}
-	t.queries = queries{q: sqlTx, sealer: d.sealer}
-	if err := fn(ctx, t); err != nil {
+	if err := fn(sqlTx); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {

@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/riverqueue/river"
@@ -155,10 +159,14 @@ func TestReopenKeepsDataAndMigratesOnce(t *testing.T) {
 	}
 }
 
-func TestWrongKeyCannotOpenSecrets(t *testing.T) {
+// TestOpenRefusesAnotherKey: a database opened with one key refuses
+// another at Open, with an error that names the setting to fix, and opens
+// again with its own key.
+func TestOpenRefusesAnotherKey(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "keyhook.db")
-	db, err := Open(t.Context(), Config{Path: path, Sealer: testBox(t), Logger: testLogger})
+	box := testBox(t)
+	db, err := Open(t.Context(), Config{Path: path, Sealer: box, Logger: testLogger})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,17 +174,46 @@ func TestWrongKeyCannotOpenSecrets(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	db = openTest(t, Config{Path: path, Sealer: testBox(t)})
+	mustRefuse := func(t *testing.T) {
+		t.Helper()
+		db, err := Open(t.Context(), Config{Path: path, Sealer: testBox(t), Logger: testLogger})
+		if err == nil {
+			_ = db.Close()
+			t.Fatal("Open succeeded with another key")
+		}
+		if !errors.Is(err, store.ErrSecretKeyMismatch) || !strings.Contains(err.Error(), "every node sharing a database must use the same KEYHOOK_SECRET_KEY") {
+			t.Fatalf("err = %v, want ErrSecretKeyMismatch naming KEYHOOK_SECRET_KEY", err)
+		}
+	}
+	mustRefuse(t)
+
+	// A database from before the check value: its signing key decides.
+	raw, err := sql.Open("sqlite", dsn(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.ExecContext(t.Context(), `DELETE FROM meta`); err != nil {
+		t.Fatal(err)
+	}
+	if err := raw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	mustRefuse(t)
+
+	// Its own key opens it (and stores the check value again).
+	db = openTest(t, Config{Path: path, Sealer: box})
 	hooks, _, err := db.HookList(t.Context(), store.HookListParams{})
 	if err != nil || len(hooks) != 1 {
 		t.Fatalf("HookList = %v, %v", hooks, err)
 	}
-	if _, err := db.HookSecretsGet(t.Context(), hooks[0].ID); err == nil {
-		t.Fatal("secrets opened under a different key")
+	if _, err := db.HookSecretsGet(t.Context(), hooks[0].ID); err != nil {
+		t.Fatal(err)
 	}
-	if _, err := db.SigningKeyList(t.Context()); err == nil {
-		t.Fatal("signing keys opened under a different key")
+	stored, err := readSecretKeyCheck(t.Context(), db.db)
+	if err != nil || stored == nil {
+		t.Fatalf("check value = %v, %v", stored, err)
 	}
+	mustRefuse(t)
 }
 
 func TestOpenRejectsBadConfig(t *testing.T) {
@@ -220,5 +257,76 @@ func TestPragmas(t *testing.T) {
 		if got != tt.want {
 			t.Errorf("PRAGMA %s = %s, want %s", tt.pragma, got, tt.want)
 		}
+	}
+}
+
+// TestUserLookupPlans checks that the lookups of users by email and
+// username, and the users list filtered by email, search an index rather
+// than scan the table: signup and login look a user up by email on every
+// request.
+func TestUserLookupPlans(t *testing.T) {
+	t.Parallel()
+	db := openTest(t, Config{})
+	err := db.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
+		for i := range 200 {
+			u := &keyhook.User{ID: fmt.Sprintf("auth0|%03d", i), Connection: "db",
+				Email: fmt.Sprintf("u%03d@example.com", i), Username: fmt.Sprintf("u%03d", i)}
+			if err := tx.UserCreate(ctx, u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.db.ExecContext(t.Context(), `ANALYZE`); err != nil {
+		t.Fatal(err)
+	}
+	listCount, listPage, listArgs, err := userListSQL(store.UserListParams{Email: "u001@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	connCount, connPage, connArgs, err := userListSQL(store.UserListParams{Email: "u001@example.com", Connection: "db"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		query string
+		args  []any
+		index string
+	}{
+		{"UserGetByEmail", userByEmailSQL, []any{"u001@example.com", "db"}, "users_email_connection"},
+		{"UserGetByUsername", userByUsernameSQL, []any{"db", "u001"}, "users_connection_username"},
+		{"UserList email count", listCount, listArgs, "users_email_connection"},
+		{"UserList email page", listPage, append(listArgs, 50, 0), "users_email_connection"},
+		{"UserList email+connection count", connCount, connArgs, "users_email_connection"},
+		{"UserList email+connection page", connPage, append(connArgs, 50, 0), "users_email_connection"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rows, err := db.db.QueryContext(t.Context(), `EXPLAIN QUERY PLAN `+tt.query, tt.args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var plan []string
+			for rows.Next() {
+				var id, parent, notused int
+				var detail string
+				if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+					t.Fatal(err)
+				}
+				plan = append(plan, detail)
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			text := strings.Join(plan, "\n")
+			if !strings.Contains(text, "INDEX "+tt.index+" (") || strings.Contains(text, "SCAN users") {
+				t.Fatalf("plan does not search %s:\n%s", tt.index, text)
+			}
+		})
 	}
 }

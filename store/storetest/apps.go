@@ -91,14 +91,20 @@ func testClientUpdateDelete(t *testing.T, s store.Store) {
 	upd.Extra = map[string]json.RawMessage{"refresh_token": json.RawMessage(`{"rotation_type":"rotating"}`)}
 	upd.SecretHash = "new-hash"
 	upd.UpdatedAt = at(5)
-	must(t, s.ClientUpdate(ctx(t), &upd))
+	ret, err := s.ClientUpdate(ctx(t), c.ClientID, func(cur *keyhook.Client) error {
+		mustEqual(t, cur, c) // fn sees the stored row
+		*cur = upd
+		return nil
+	})
+	must(t, err)
 	got, err := s.ClientGet(ctx(t), c.ClientID)
 	must(t, err)
-	upd.Callbacks = []string{}
+	upd.Callbacks, upd.UpdatedAt = []string{}, stored(upd.UpdatedAt)
 	mustEqual(t, got, &upd)
+	mustEqual(t, ret, got)
 
-	missing := fullClient()
-	mustIs(t, s.ClientUpdate(ctx(t), missing), store.ErrNotFound)
+	_, err = s.ClientUpdate(ctx(t), "missing", set(fullClient()))
+	mustIs(t, err, store.ErrNotFound)
 	must(t, s.ClientDelete(ctx(t), c.ClientID))
 	_, err = s.ClientGet(ctx(t), c.ClientID)
 	mustIs(t, err, store.ErrNotFound)
@@ -180,7 +186,8 @@ func testResourceServerUniqueIdentifier(t *testing.T, s store.Store) {
 	other := fullResourceServer("https://other/")
 	must(t, s.ResourceServerCreate(ctx(t), other))
 	other.Identifier = "https://api/"
-	mustIs(t, s.ResourceServerUpdate(ctx(t), other), store.ErrConflict)
+	_, err := s.ResourceServerUpdate(ctx(t), other.ID, set(other))
+	mustIs(t, err, store.ErrConflict)
 }
 
 func testResourceServerUpdateDelete(t *testing.T, s store.Store) {
@@ -191,12 +198,16 @@ func testResourceServerUpdateDelete(t *testing.T, s store.Store) {
 	rs.TokenLifetime = 60
 	rs.SkipConsent = false
 	rs.UpdatedAt = at(3)
-	must(t, s.ResourceServerUpdate(ctx(t), rs))
+	ret, err := s.ResourceServerUpdate(ctx(t), rs.ID, set(rs))
+	must(t, err)
 	got, err := s.ResourceServerGet(ctx(t), rs.ID)
 	must(t, err)
+	rs.UpdatedAt = stored(rs.UpdatedAt)
 	mustEqual(t, got, rs)
+	mustEqual(t, ret, got)
 
-	mustIs(t, s.ResourceServerUpdate(ctx(t), fullResourceServer("https://nope/")), store.ErrNotFound)
+	_, err = s.ResourceServerUpdate(ctx(t), "nope", set(fullResourceServer("https://nope/")))
+	mustIs(t, err, store.ErrNotFound)
 	must(t, s.ResourceServerDelete(ctx(t), rs.ID))
 	mustIs(t, s.ResourceServerDelete(ctx(t), rs.ID), store.ErrNotFound)
 	_, err = s.ResourceServerGetByIdentifier(ctx(t), rs.Identifier)
@@ -283,7 +294,8 @@ func testClientGrantUnique(t *testing.T, s store.Store) {
 	g := fullClientGrant("c1", "https://other/")
 	must(t, s.ClientGrantCreate(ctx(t), g))
 	g.Audience = "https://api/"
-	mustIs(t, s.ClientGrantUpdate(ctx(t), g), store.ErrConflict)
+	_, err := s.ClientGrantUpdate(ctx(t), g.ID, set(g))
+	mustIs(t, err, store.ErrConflict)
 }
 
 func testClientGrantUpdateDelete(t *testing.T, s store.Store) {
@@ -292,12 +304,16 @@ func testClientGrantUpdateDelete(t *testing.T, s store.Store) {
 	g.Scope = []string{"read:users"}
 	g.AllowAnyOrganization = false
 	g.UpdatedAt = at(4)
-	must(t, s.ClientGrantUpdate(ctx(t), g))
+	ret, err := s.ClientGrantUpdate(ctx(t), g.ID, set(g))
+	must(t, err)
 	got, err := s.ClientGrantGet(ctx(t), g.ID)
 	must(t, err)
+	g.UpdatedAt = stored(g.UpdatedAt)
 	mustEqual(t, got, g)
+	mustEqual(t, ret, got)
 
-	mustIs(t, s.ClientGrantUpdate(ctx(t), fullClientGrant("c9", "x")), store.ErrNotFound)
+	_, err = s.ClientGrantUpdate(ctx(t), "cgr_nope", set(fullClientGrant("c9", "x")))
+	mustIs(t, err, store.ErrNotFound)
 	must(t, s.ClientGrantDelete(ctx(t), g.ID))
 	mustIs(t, s.ClientGrantDelete(ctx(t), g.ID), store.ErrNotFound)
 	// The pair is free again.

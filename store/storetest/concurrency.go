@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"testing"
 
@@ -22,6 +24,14 @@ func RunConcurrency(t *testing.T, newStore NewStore) {
 		{"CreateUserRace", testCreateUserRace},
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"LoginFailureRace", testLoginFailureRace},
+		{"UserUpdateNoLostUpdate", testUserUpdateNoLostUpdate},
+		{"UserUpdateInTxNoLostUpdate", testUserUpdateInTxNoLostUpdate},
+		{"UserRecordLoginCounts", testUserRecordLoginCounts},
+		{"ClientUpdateNoLostUpdate", testClientUpdateNoLostUpdate},
+		{"ResourceServerUpdateNoLostUpdate", testResourceServerUpdateNoLostUpdate},
+		{"ClientGrantUpdateNoLostUpdate", testClientGrantUpdateNoLostUpdate},
+		{"HookUpdateNoLostUpdate", testHookUpdateNoLostUpdate},
+		{"HookSecretsUpdateNoLostUpdate", testHookSecretsUpdateNoLostUpdate},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -35,11 +45,14 @@ const racers = 8
 
 // race runs fn in racers goroutines released together and returns their
 // errors.
-func race(fn func(i int) error) []error {
-	errs := make([]error, racers)
+func race(fn func(i int) error) []error { return raceN(racers, fn) }
+
+// raceN runs fn in n goroutines released together and returns their errors.
+func raceN(n int, fn func(i int) error) []error {
+	errs := make([]error, n)
 	var ready, done sync.WaitGroup
 	start := make(chan struct{})
-	for i := range racers {
+	for i := range n {
 		ready.Add(1)
 		done.Go(func() {
 			ready.Done()
@@ -89,9 +102,11 @@ func seedDisabledHooks(t *testing.T, s store.Store) []*keyhook.Hook {
 func testEnableHookRace(t *testing.T, s store.Store) {
 	hooks := seedDisabledHooks(t, s)
 	errs := race(func(i int) error {
-		h := *hooks[i]
-		h.Enabled = true
-		return s.HookUpdate(ctx(t), &h)
+		_, err := s.HookUpdate(ctx(t), hooks[i].ID, func(h *keyhook.Hook) error {
+			h.Enabled = true
+			return nil
+		})
+		return err
 	})
 	winner := exactlyOneWins(t, errs)
 	got, err := s.HookGetEnabled(ctx(t), keyhook.TriggerCredentialsExchange)
@@ -111,12 +126,11 @@ func testEnableHookRaceInTx(t *testing.T, s store.Store) {
 			} else if !errors.Is(err, store.ErrNotFound) {
 				return err
 			}
-			h, err := tx.HookGet(ctx, hooks[i].ID)
+			h, err := tx.HookUpdate(ctx, hooks[i].ID, func(h *keyhook.Hook) error {
+				h.Enabled = true
+				return nil
+			})
 			if err != nil {
-				return err
-			}
-			h.Enabled = true
-			if err := tx.HookUpdate(ctx, h); err != nil {
 				return err
 			}
 			return tx.JobInsert(ctx, JobArgs{Value: h.ID})
@@ -184,4 +198,186 @@ func testConcurrentWriters(t *testing.T, s store.Store) {
 	jobs, err := s.JobList(ctx(t), store.JobListParams{Limit: 1000})
 	must(t, err)
 	mustEqual(t, len(jobs), racers*perRacer)
+}
+
+// The NoLostUpdate tests run updaters that each change a different part of
+// one row at once. A read of the whole row followed by a write of it, at
+// READ COMMITTED, keeps only some of the changes; the update convention
+// (row locked from the read to the commit) keeps all of them.
+
+// updaters is how many goroutines update one row at once.
+const updaters = 10
+
+// allSucceed fails the test on any racer's error.
+func allSucceed(t *testing.T, errs []error) {
+	t.Helper()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("racer %d: %v", i, err)
+		}
+	}
+}
+
+// keys are the racers' own keys: k000 … k009.
+func keys() []string {
+	out := make([]string, updaters)
+	for i := range out {
+		out[i] = name("k", i)
+	}
+	return out
+}
+
+func testUserUpdateNoLostUpdate(t *testing.T, s store.Store) {
+	u := &keyhook.User{ID: "auth0|lost", Connection: "db", AppMetadata: map[string]any{"kept": true}}
+	must(t, s.UserCreate(ctx(t), u))
+	allSucceed(t, raceN(updaters, func(i int) error {
+		_, err := s.UserUpdate(ctx(t), u.ID, func(u *keyhook.User) error {
+			u.AppMetadata[name("k", i)] = float64(i)
+			u.LoginsCount++
+			return nil
+		})
+		return err
+	}))
+	got, err := s.UserGetByID(ctx(t), u.ID)
+	must(t, err)
+	want := map[string]any{"kept": true}
+	for i, k := range keys() {
+		want[k] = float64(i)
+	}
+	mustEqual(t, got.AppMetadata, want)
+	mustEqual(t, got.LoginsCount, int64(updaters))
+}
+
+// testUserUpdateInTxNoLostUpdate is the same through InTx, with another
+// write after the update in each transaction, as the Management API's
+// PATCH /users does.
+func testUserUpdateInTxNoLostUpdate(t *testing.T, s store.Store) {
+	u := &keyhook.User{ID: "auth0|lost", Connection: "db"}
+	must(t, s.UserCreate(ctx(t), u))
+	allSucceed(t, raceN(updaters, func(i int) error {
+		return s.InTx(ctx(t), func(ctx context.Context, tx store.Tx) error {
+			if _, err := tx.UserUpdate(ctx, u.ID, func(u *keyhook.User) error {
+				u.UserMetadata[name("k", i)] = "v"
+				return nil
+			}); err != nil {
+				return err
+			}
+			return tx.LogCreate(ctx, &keyhook.LogEntry{Type: keyhook.LogSuccessAPIOperation, UserID: u.ID})
+		})
+	}))
+	got, err := s.UserGetByID(ctx(t), u.ID)
+	must(t, err)
+	mustEqual(t, len(got.UserMetadata), updaters)
+	_, total, err := s.LogList(ctx(t), store.LogListParams{UserID: u.ID})
+	must(t, err)
+	mustEqual(t, total, updaters)
+}
+
+func testUserRecordLoginCounts(t *testing.T, s store.Store) {
+	const logins = 30
+	u := &keyhook.User{ID: "auth0|logins", Connection: "db", LoginsCount: 5, UpdatedAt: at(0), CreatedAt: at(0)}
+	must(t, s.UserCreate(ctx(t), u))
+	allSucceed(t, raceN(logins, func(i int) error {
+		return s.UserRecordLogin(ctx(t), store.UserRecordLoginParams{
+			UserID: u.ID, At: at(i + 1), IP: fmt.Sprintf("192.0.2.%d", i+1),
+		})
+	}))
+	got, err := s.UserGetByID(ctx(t), u.ID)
+	must(t, err)
+	mustEqual(t, got.LoginsCount, int64(5+logins))
+	if got.LastLogin == nil || got.LastIP == "" {
+		t.Fatalf("last_login %v, last_ip %q: want both set", got.LastLogin, got.LastIP)
+	}
+	mustUTC(t, "LastLogin", *got.LastLogin)
+	// The login that wrote last left both its time and its IP.
+	var i int
+	if _, err := fmt.Sscanf(got.LastIP, "192.0.2.%d", &i); err != nil {
+		t.Fatal(err)
+	}
+	mustEqual(t, *got.LastLogin, stored(at(i)))
+	// A login is not a profile change.
+	mustEqual(t, got.UpdatedAt, stored(at(0)))
+
+	err = s.UserRecordLogin(ctx(t), store.UserRecordLoginParams{UserID: "auth0|missing", At: at(0)})
+	mustIs(t, err, store.ErrNotFound)
+}
+
+func testClientUpdateNoLostUpdate(t *testing.T, s store.Store) {
+	c := &keyhook.Client{ClientID: "lost"}
+	must(t, s.ClientCreate(ctx(t), c))
+	allSucceed(t, raceN(updaters, func(i int) error {
+		_, err := s.ClientUpdate(ctx(t), c.ClientID, func(c *keyhook.Client) error {
+			c.ClientMetadata[name("k", i)] = "v"
+			c.Callbacks = append(c.Callbacks, fmt.Sprintf("https://app.test/%d", i))
+			return nil
+		})
+		return err
+	}))
+	got, err := s.ClientGet(ctx(t), c.ClientID)
+	must(t, err)
+	mustEqual(t, len(got.ClientMetadata), updaters)
+	mustEqual(t, len(got.Callbacks), updaters)
+}
+
+func testResourceServerUpdateNoLostUpdate(t *testing.T, s store.Store) {
+	rs := &keyhook.ResourceServer{ID: "lost", Identifier: "https://lost/"}
+	must(t, s.ResourceServerCreate(ctx(t), rs))
+	allSucceed(t, raceN(updaters, func(i int) error {
+		_, err := s.ResourceServerUpdate(ctx(t), rs.ID, func(rs *keyhook.ResourceServer) error {
+			rs.Scopes = append(rs.Scopes, keyhook.ResourceServerScope{Value: name("k", i)})
+			return nil
+		})
+		return err
+	}))
+	got, err := s.ResourceServerGet(ctx(t), rs.ID)
+	must(t, err)
+	mustEqual(t, len(got.Scopes), updaters)
+}
+
+func testClientGrantUpdateNoLostUpdate(t *testing.T, s store.Store) {
+	g := &keyhook.ClientGrant{ID: "cgr_lost", ClientID: "c", Audience: "https://lost/"}
+	must(t, s.ClientGrantCreate(ctx(t), g))
+	allSucceed(t, raceN(updaters, func(i int) error {
+		_, err := s.ClientGrantUpdate(ctx(t), g.ID, func(g *keyhook.ClientGrant) error {
+			g.Scope = append(g.Scope, name("k", i))
+			return nil
+		})
+		return err
+	}))
+	got, err := s.ClientGrantGet(ctx(t), g.ID)
+	must(t, err)
+	slices.Sort(got.Scope)
+	mustEqual(t, got.Scope, keys())
+}
+
+func testHookUpdateNoLostUpdate(t *testing.T, s store.Store) {
+	h := newHook("lost", keyhook.TriggerPostLogin, false)
+	must(t, s.HookCreate(ctx(t), h))
+	allSucceed(t, raceN(updaters, func(i int) error {
+		_, err := s.HookUpdate(ctx(t), h.ID, func(h *keyhook.Hook) error {
+			h.Dependencies[name("k", i)] = "1.0.0"
+			return nil
+		})
+		return err
+	}))
+	got, err := s.HookGet(ctx(t), h.ID)
+	must(t, err)
+	mustEqual(t, len(got.Dependencies), len(h.Dependencies)+updaters)
+}
+
+// testHookSecretsUpdateNoLostUpdate also races the first write of the set,
+// when the secrets' row does not exist yet.
+func testHookSecretsUpdateNoLostUpdate(t *testing.T, s store.Store) {
+	h := newHook("lost", keyhook.TriggerPostLogin, false)
+	must(t, s.HookCreate(ctx(t), h))
+	allSucceed(t, raceN(updaters, func(i int) error {
+		_, err := s.HookSecretsUpdate(ctx(t), h.ID, func(cur map[string]string) (map[string]string, error) {
+			cur[name("k", i)] = "v"
+			return cur, nil
+		})
+		return err
+	}))
+	got, err := s.HookSecretsGet(ctx(t), h.ID)
+	must(t, err)
+	mustEqual(t, slices.Sorted(maps.Keys(got)), keys())
 }

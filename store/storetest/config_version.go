@@ -35,14 +35,30 @@ func testConfigVersionChanges(t *testing.T, s store.Store) {
 			return s.ConnectionCreate(c, &keyhook.Connection{ID: "con_cv", Name: "cv", Strategy: "auth0"})
 		}},
 		{"ClientCreate", func(c context.Context) error { return s.ClientCreate(c, client) }},
-		{"ClientUpdate", func(c context.Context) error { client.Name = "cv2"; return s.ClientUpdate(c, client) }},
+		{"ClientUpdate", func(c context.Context) error {
+			_, err := s.ClientUpdate(c, client.ClientID, func(c *keyhook.Client) error { c.Name = "cv2"; return nil })
+			return err
+		}},
 		{"ResourceServerCreate", func(c context.Context) error { return s.ResourceServerCreate(c, rs) }},
-		{"ResourceServerUpdate", func(c context.Context) error { rs.Name = "cv2"; return s.ResourceServerUpdate(c, rs) }},
+		{"ResourceServerUpdate", func(c context.Context) error {
+			_, err := s.ResourceServerUpdate(c, rs.ID, func(rs *keyhook.ResourceServer) error { rs.Name = "cv2"; return nil })
+			return err
+		}},
 		{"ClientGrantCreate", func(c context.Context) error { return s.ClientGrantCreate(c, grant) }},
-		{"ClientGrantUpdate", func(c context.Context) error { grant.Scope = []string{"a"}; return s.ClientGrantUpdate(c, grant) }},
+		{"ClientGrantUpdate", func(c context.Context) error {
+			_, err := s.ClientGrantUpdate(c, grant.ID, func(g *keyhook.ClientGrant) error { g.Scope = []string{"a"}; return nil })
+			return err
+		}},
 		{"HookCreate", func(c context.Context) error { return s.HookCreate(c, hook) }},
-		{"HookUpdate", func(c context.Context) error { hook.Enabled = true; return s.HookUpdate(c, hook) }},
+		{"HookUpdate", func(c context.Context) error {
+			_, err := s.HookUpdate(c, hook.ID, func(h *keyhook.Hook) error { h.Enabled = true; return nil })
+			return err
+		}},
 		{"HookSecretsPut", func(c context.Context) error { return s.HookSecretsPut(c, hook.ID, map[string]string{"K": "v"}) }},
+		{"HookSecretsUpdate", func(c context.Context) error {
+			_, err := s.HookSecretsUpdate(c, hook.ID, func(m map[string]string) (map[string]string, error) { m["L"] = "w"; return m, nil })
+			return err
+		}},
 		{"HookDelete", func(c context.Context) error { return s.HookDelete(c, hook.ID) }},
 		{"ClientGrantDelete", func(c context.Context) error { return s.ClientGrantDelete(c, grant.ID) }},
 		{"ResourceServerDelete", func(c context.Context) error { return s.ResourceServerDelete(c, rs.ID) }},

@@ -54,7 +54,8 @@ func testHookUniqueName(t *testing.T, s store.Store) {
 	other := newHook("other", keyhook.TriggerCredentialsExchange, false)
 	must(t, s.HookCreate(ctx(t), other))
 	other.Name = "dup"
-	mustIs(t, s.HookUpdate(ctx(t), other), store.ErrConflict)
+	_, err := s.HookUpdate(ctx(t), other.ID, set(other))
+	mustIs(t, err, store.ErrConflict)
 }
 
 func testHookOneEnabledPerTrigger(t *testing.T, s store.Store) {
@@ -66,8 +67,9 @@ func testHookOneEnabledPerTrigger(t *testing.T, s store.Store) {
 	mustIs(t, s.HookCreate(ctx(t), newHook("second", cx, true)), store.ErrConflict)
 	second := newHook("second", cx, false)
 	must(t, s.HookCreate(ctx(t), second))
-	second.Enabled = true
-	mustIs(t, s.HookUpdate(ctx(t), second), store.ErrConflict)
+	enable := func(h *keyhook.Hook) error { h.Enabled = true; return nil }
+	_, err := s.HookUpdate(ctx(t), second.ID, enable)
+	mustIs(t, err, store.ErrConflict)
 
 	// Other triggers and disabled hooks are unaffected.
 	must(t, s.HookCreate(ctx(t), newHook("third", cx, false)))
@@ -78,10 +80,10 @@ func testHookOneEnabledPerTrigger(t *testing.T, s store.Store) {
 	mustEqual(t, got.ID, first.ID)
 
 	// Disabling the first frees the slot.
-	first.Enabled = false
-	must(t, s.HookUpdate(ctx(t), first))
-	second.Enabled = true
-	must(t, s.HookUpdate(ctx(t), second))
+	_, err = s.HookUpdate(ctx(t), first.ID, func(h *keyhook.Hook) error { h.Enabled = false; return nil })
+	must(t, err)
+	_, err = s.HookUpdate(ctx(t), second.ID, enable)
+	must(t, err)
 	got, err = s.HookGetEnabled(ctx(t), cx)
 	must(t, err)
 	mustEqual(t, got.ID, second.ID)
@@ -98,25 +100,42 @@ func testHookUpdateDelete(t *testing.T, s store.Store) {
 	h.Enabled = true
 	h.Dependencies = map[string]string{"axios": "1.7.0"}
 	h.UpdatedAt = at(9)
-	must(t, s.HookUpdate(ctx(t), h))
+	ret, err := s.HookUpdate(ctx(t), h.ID, set(h))
+	must(t, err)
 	got, err := s.HookGet(ctx(t), h.ID)
 	must(t, err)
+	h.UpdatedAt = stored(h.UpdatedAt)
 	mustEqual(t, got, h)
+	mustEqual(t, ret, got)
 
-	// A zero UpdatedAt is stamped with now; CreatedAt never changes.
-	again := *got
-	again.UpdatedAt = time.Time{}
-	again.CreatedAt = at(100)
-	must(t, s.HookUpdate(ctx(t), &again))
-	if again.UpdatedAt.IsZero() {
-		t.Fatal("Update left a zero UpdatedAt")
+	// An UpdatedAt left as read, or zeroed, is stamped with now; the ID and
+	// CreatedAt never change.
+	for _, zero := range []bool{false, true} {
+		before := time.Now().UTC().Truncate(time.Microsecond)
+		ret, err = s.HookUpdate(ctx(t), h.ID, func(cur *keyhook.Hook) error {
+			if zero {
+				cur.UpdatedAt = time.Time{}
+			}
+			cur.ID = "other"
+			cur.CreatedAt = at(100)
+			cur.Script = "changed"
+			return nil
+		})
+		must(t, err)
+		if ret.UpdatedAt.Before(before) {
+			t.Fatalf("zero=%v: UpdatedAt = %v, want now (after %v)", zero, ret.UpdatedAt, before)
+		}
+		mustUTC(t, "UpdatedAt", ret.UpdatedAt)
+		got, err = s.HookGet(ctx(t), h.ID)
+		must(t, err)
+		mustEqual(t, ret, got)
+		mustEqual(t, got.CreatedAt, h.CreatedAt)
+		_, err = s.HookGet(ctx(t), "other")
+		mustIs(t, err, store.ErrNotFound)
 	}
-	got, err = s.HookGet(ctx(t), h.ID)
-	must(t, err)
-	mustEqual(t, got.CreatedAt, h.CreatedAt)
-	mustEqual(t, got.UpdatedAt, again.UpdatedAt)
 
-	mustIs(t, s.HookUpdate(ctx(t), newHook("nope", keyhook.TriggerPostLogin, false)), store.ErrNotFound)
+	_, err = s.HookUpdate(ctx(t), "nope", set(newHook("nope", keyhook.TriggerPostLogin, false)))
+	mustIs(t, err, store.ErrNotFound)
 	must(t, s.HookDelete(ctx(t), h.ID))
 	_, err = s.HookGet(ctx(t), h.ID)
 	mustIs(t, err, store.ErrNotFound)
@@ -189,6 +208,32 @@ func testHookSecrets(t *testing.T, s store.Store) {
 	got, err = s.HookSecretsGet(ctx(t), h.ID)
 	must(t, err)
 	mustEqual(t, got, map[string]string{})
+
+	// Update: fn gets the current set and returns the new one.
+	ret, err := s.HookSecretsUpdate(ctx(t), h.ID, func(cur map[string]string) (map[string]string, error) {
+		mustEqual(t, cur, map[string]string{})
+		cur["A"] = "1"
+		return cur, nil
+	})
+	must(t, err)
+	mustEqual(t, ret, map[string]string{"A": "1"})
+	ret, err = s.HookSecretsUpdate(ctx(t), h.ID, func(cur map[string]string) (map[string]string, error) {
+		mustEqual(t, cur, map[string]string{"A": "1"})
+		return map[string]string{"B": "2"}, nil
+	})
+	must(t, err)
+	mustEqual(t, ret, map[string]string{"B": "2"})
+	got, err = s.HookSecretsGet(ctx(t), h.ID)
+	must(t, err)
+	mustEqual(t, got, ret)
+	ret, err = s.HookSecretsUpdate(ctx(t), h.ID, func(map[string]string) (map[string]string, error) { return nil, nil })
+	must(t, err)
+	mustEqual(t, ret, map[string]string{})
+	_, err = s.HookSecretsUpdate(ctx(t), "missing", func(cur map[string]string) (map[string]string, error) {
+		t.Error("fn called for a missing hook")
+		return cur, nil
+	})
+	mustIs(t, err, store.ErrNotFound)
 }
 
 func testHookDeleteRemovesSecrets(t *testing.T, s store.Store) {

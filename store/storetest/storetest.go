@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore NewStore) {
 	tests = append(tests, resourceServerTests...)
 	tests = append(tests, clientGrantTests...)
 	tests = append(tests, hookTests...)
+	tests = append(tests, updateTests...)
 	tests = append(tests, logTests...)
 	tests = append(tests, signingKeyTests...)
 	tests = append(tests, txTests...)
@@ -92,6 +93,15 @@ func mustUTC(t *testing.T, what string, tm time.Time) {
 	t.Helper()
 	if tm.Location() != time.UTC {
 		t.Fatalf("%s is in %v, want UTC", what, tm.Location())
+	}
+}
+
+// set is an update callback that replaces the whole row with v (the store
+// keeps the ID and CreatedAt).
+func set[T any](v *T) func(*T) error {
+	return func(cur *T) error {
+		*cur = *v
+		return nil
 	}
 }
 

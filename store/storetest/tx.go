@@ -27,8 +27,11 @@ func testTxCommit(t *testing.T, s store.Store) {
 		if err != nil {
 			return err
 		}
-		u.Name = "changed in tx"
-		return tx.UserUpdate(ctx, u)
+		_, err = tx.UserUpdate(ctx, u.ID, func(u *keyhook.User) error {
+			u.Name = "changed in tx"
+			return nil
+		})
+		return err
 	})
 	must(t, err)
 	u, err := s.UserGetByID(ctx(t), "auth0|tx")

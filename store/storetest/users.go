@@ -205,11 +205,18 @@ func testUserUpdate(t *testing.T, s store.Store) {
 	upd.LastLogin = ptr(at(10))
 	upd.LastPasswordReset = nil
 	upd.UpdatedAt = at(11)
-	must(t, s.UserUpdate(ctx(t), &upd))
+	ret, err := s.UserUpdate(ctx(t), u.ID, func(cur *keyhook.User) error {
+		mustEqual(t, cur, u) // fn sees the stored row
+		*cur = upd
+		return nil
+	})
+	must(t, err)
 
 	got, err := s.UserGetByID(ctx(t), u.ID)
 	must(t, err)
+	upd.UpdatedAt, upd.LastLogin = stored(upd.UpdatedAt), ptr(stored(*upd.LastLogin))
 	mustEqual(t, got, &upd)
+	mustEqual(t, ret, got)
 	// The email index follows the update.
 	_, err = s.UserGetByEmail(ctx(t), u.Connection, u.Email)
 	mustIs(t, err, store.ErrNotFound)
@@ -217,15 +224,16 @@ func testUserUpdate(t *testing.T, s store.Store) {
 	must(t, err)
 	mustEqual(t, byEmail.ID, u.ID)
 
-	clash := upd
-	clash.Email = "OTHER@example.com"
-	mustIs(t, s.UserUpdate(ctx(t), &clash), store.ErrConflict)
-	clash = upd
-	clash.Username = "other"
-	mustIs(t, s.UserUpdate(ctx(t), &clash), store.ErrConflict)
+	_, err = s.UserUpdate(ctx(t), u.ID, func(cur *keyhook.User) error { cur.Email = "OTHER@example.com"; return nil })
+	mustIs(t, err, store.ErrConflict)
+	_, err = s.UserUpdate(ctx(t), u.ID, func(cur *keyhook.User) error { cur.Username = "other"; return nil })
+	mustIs(t, err, store.ErrConflict)
+	got, err = s.UserGetByID(ctx(t), u.ID)
+	must(t, err)
+	mustEqual(t, got, &upd)
 
-	missing := *fullUser()
-	mustIs(t, s.UserUpdate(ctx(t), &missing), store.ErrNotFound)
+	_, err = s.UserUpdate(ctx(t), "auth0|missing", set(fullUser()))
+	mustIs(t, err, store.ErrNotFound)
 }
 
 func testUserDelete(t *testing.T, s store.Store) {
