@@ -80,3 +80,30 @@ func HashClientSecret(secret string) string {
 	h := sha256.Sum256([]byte(secret))
 	return hex.EncodeToString(h[:])
 }
+
+// DefaultGrantTypes are the grant types Auth0 gives a new client of appType
+// when its creation names none (as the Management API answers them: public
+// SPAs and native apps get no client_credentials, "resource_server" clients
+// get none, express_configuration gets its two). The password grants are
+// never on by default: a client must ask for them.
+func DefaultGrantTypes(appType string) []string {
+	switch appType {
+	case "spa", "native":
+		return []string{"authorization_code", "implicit", "refresh_token"}
+	case "resource_server":
+		return []string{}
+	case "express_configuration":
+		return []string{"authorization_code", "client_credentials"}
+	}
+	return []string{"authorization_code", "implicit", "refresh_token", "client_credentials"}
+}
+
+// DefaultTokenEndpointAuthMethod is Auth0's token_endpoint_auth_method for
+// a new client of appType that names none: SPAs and native apps are public
+// clients.
+func DefaultTokenEndpointAuthMethod(appType string) string {
+	if appType == "spa" || appType == "native" {
+		return "none"
+	}
+	return "client_secret_post"
+}

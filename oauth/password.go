@@ -69,7 +69,7 @@ func (h *Handler) password(ctx context.Context, ex *exchange) (*tokenResponse, *
 			return nil, terr
 		}
 	}
-	scope := userScope(req, rs)
+	scope := h.userScope(req, rs)
 	ex.log.Scope = strings.Join(scope, " ")
 
 	user, terr := h.checkPassword(ctx, conn.Name, req.Username, req.Password)
@@ -117,25 +117,6 @@ func (h *Handler) password(ctx context.Context, ex *exchange) (*tokenResponse, *
 	h.recordLogin(ctx, user.ID, ex.ip, ex.now)
 	ex.log.Description = "Password for Access Token"
 	return resp, nil
-}
-
-// userScope is what a user token carries: the OIDC scopes asked for plus
-// the API's own scopes asked for and defined by it (Auth0 without RBAC).
-func userScope(req *tokenRequest, rs *keyhook.ResourceServer) []string {
-	raw := req.Scope
-	if !req.HasScope {
-		raw = DefaultPasswordScope
-	}
-	var out []string
-	for _, s := range strings.Fields(raw) {
-		if slices.Contains(out, s) {
-			continue
-		}
-		if slices.Contains(oidcScopes, s) || (rs != nil && slices.ContainsFunc(rs.Scopes, func(d keyhook.ResourceServerScope) bool { return d.Value == s })) {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // checkPassword finds the user by email (when the name has an '@') or

@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"slices"
 	"sync"
 	"time"
 
@@ -200,10 +199,8 @@ func (h *Handler) exchange(ctx context.Context, g grant, ex *exchange) (*tokenRe
 	}
 	ex.client = client
 	ex.log.ClientName = client.Name
-	if len(client.GrantTypes) > 0 && !slices.Contains(client.GrantTypes, ex.req.GrantType) {
-		return nil, &tokenError{Status: http.StatusForbidden, Code: "unauthorized_client",
-			Description: "Grant type '" + ex.req.GrantType + "' not allowed for the client.",
-			URI:         "https://auth0.com/docs/clients/client-grant-types"}
+	if terr := checkGrantType(client, ex.req.GrantType); terr != nil {
+		return nil, terr
 	}
 	return g.issue(h, ctx, ex)
 }
