@@ -7,18 +7,22 @@ import (
 	"strings"
 )
 
-// TokenVerifier checks a JWT's signature and expiry and returns its claims.
-// *signer.Signer satisfies it.
+// TokenVerifier checks a JWT's signature, algorithm, exp and nbf and
+// returns its claims. *signer.Signer satisfies it: RS256 only, signed by
+// one of the tenant's keys.
 type TokenVerifier interface {
 	Verify(token string) (map[string]any, error)
 }
 
 // principal is the authenticated caller of one request.
 type principal struct {
-	// clientID is azp (or sub for client-credentials tokens).
+	kind subjectKind
+	// clientID is the client the token was issued to (azp, or the sub of a
+	// client-credentials token).
 	clientID string
-	subject  string
-	scopes   map[string]bool
+	// subject is sub: the user id of a user token.
+	subject string
+	scopes  map[string]bool
 }
 
 func (p *principal) hasAny(scopes []string) bool {
@@ -42,7 +46,9 @@ var (
 	errInvalidToken = &apiError{Status: http.StatusUnauthorized, Message: "Invalid token"}
 )
 
-// authenticate verifies the Bearer token of r.
+// authenticate verifies the Bearer token of r: signature, algorithm, exp
+// and nbf (the Verifier), then iss, aud and the subject kind. A handler
+// without an Issuer accepts no token.
 func (h *Handler) authenticate(r *http.Request) (*principal, *apiError) {
 	authz := r.Header.Get("Authorization")
 	if authz == "" {
@@ -53,47 +59,20 @@ func (h *Handler) authenticate(r *http.Request) (*principal, *apiError) {
 	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
 		return nil, errMissingAuth
 	}
-	if h.Verifier == nil {
+	if h.Verifier == nil || h.Issuer == "" {
 		return nil, errInvalidToken
 	}
 	claims, err := h.Verifier.Verify(token)
 	if err != nil {
 		return nil, errInvalidToken
 	}
+	if iss, _ := claims["iss"].(string); iss != h.Issuer {
+		return nil, errInvalidToken
+	}
 	if !audienceMatches(claims["aud"], h.Audience) {
 		return nil, &apiError{Status: http.StatusUnauthorized, Message: "Bad audience: " + audienceString(claims["aud"])}
 	}
-	p := &principal{scopes: map[string]bool{}}
-	p.subject, _ = claims["sub"].(string)
-	p.clientID, _ = claims["azp"].(string)
-	if p.clientID == "" {
-		p.clientID, _ = claims["client_id"].(string)
-	}
-	if p.clientID == "" {
-		// Client-credentials tokens carry "<client_id>@clients" as sub.
-		p.clientID = strings.TrimSuffix(p.subject, "@clients")
-	}
-	switch s := claims["scope"].(type) {
-	case string:
-		for _, v := range strings.Fields(s) {
-			p.scopes[v] = true
-		}
-	case []any:
-		for _, v := range s {
-			if str, ok := v.(string); ok {
-				p.scopes[str] = true
-			}
-		}
-	}
-	// RBAC-style tokens list permissions instead of (or besides) scope.
-	if perms, ok := claims["permissions"].([]any); ok {
-		for _, v := range perms {
-			if str, ok := v.(string); ok {
-				p.scopes[str] = true
-			}
-		}
-	}
-	return p, nil
+	return principalOf(claims)
 }
 
 func audienceMatches(aud any, want string) bool {
@@ -144,17 +123,20 @@ type authErrKey struct{}
 
 // guard wraps a route: authentication, then the rate limiter (keyed by the
 // caller's client id, or by remote address when authentication failed, so
-// 401s are limited and carry the headers too), then the scope check.
-func (h *Handler) guard(scopes []string, fn func(http.ResponseWriter, *http.Request) error) http.Handler {
+// 401s are limited and carry the headers too), then authorization of the
+// route of pattern (authorize). The empty pattern is the catch-all 404,
+// which any authenticated caller may reach.
+func (h *Handler) guard(pattern string, scopes []string, fn func(http.ResponseWriter, *http.Request) error) http.Handler {
 	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if ae, _ := r.Context().Value(authErrKey{}).(*apiError); ae != nil {
 			h.writeError(w, r, ae)
 			return
 		}
-		p := principalFrom(r.Context())
-		if len(scopes) > 0 && !p.hasAny(scopes) {
-			h.writeError(w, r, insufficientScope(scopes))
-			return
+		if pattern != "" {
+			if ae := authorize(principalFrom(r.Context()), pattern, scopes, r); ae != nil {
+				h.writeError(w, r, ae)
+				return
+			}
 		}
 		if err := fn(w, r); err != nil {
 			h.writeError(w, r, err)

@@ -203,17 +203,6 @@ func parseClientBody(o object, create bool) (clientInput, error) {
 	return in, nil
 }
 
-// defaultGrantTypes are Auth0's grant types for a new client of appType.
-func defaultGrantTypes(appType string) []string {
-	switch appType {
-	case "non_interactive":
-		return []string{"client_credentials"}
-	case "spa", "native":
-		return []string{"authorization_code", "implicit", "refresh_token"}
-	}
-	return []string{"authorization_code", "implicit", "refresh_token", "client_credentials"}
-}
-
 func (in clientInput) apply(c *keyhook.Client) {
 	set := func(dst *string, v *string) {
 		if v != nil {
@@ -270,14 +259,13 @@ func (h *Handler) createClient(w http.ResponseWriter, r *http.Request) error {
 	now := h.now()
 	c := &keyhook.Client{ClientID: keyhook.NewClientID(), IsFirstParty: true, CreatedAt: now, UpdatedAt: now}
 	in.apply(c)
+	// Omitted grant types get the app type's defaults; an explicit [] is
+	// kept and allows no grant at all.
 	if in.GrantTypes == nil {
-		c.GrantTypes = defaultGrantTypes(c.AppType)
+		c.GrantTypes = keyhook.DefaultGrantTypes(c.AppType)
 	}
 	if c.TokenEndpointAuthMethod == "" {
-		c.TokenEndpointAuthMethod = "client_secret_post"
-		if c.AppType == "spa" || c.AppType == "native" {
-			c.TokenEndpointAuthMethod = "none"
-		}
+		c.TokenEndpointAuthMethod = keyhook.DefaultTokenEndpointAuthMethod(c.AppType)
 	}
 	secret := keyhook.NewClientSecret()
 	if in.ClientSecret != nil {
@@ -315,6 +303,12 @@ func (h *Handler) updateClient(w http.ResponseWriter, r *http.Request) error {
 	in, err := parseClientBody(o, false)
 	if err != nil {
 		return err
+	}
+	if in.ClientSecret != nil {
+		// update:clients alone may change everything but the credentials.
+		if ae := principalFrom(r.Context()).require("update:client_keys"); ae != nil {
+			return ae
+		}
 	}
 	c, err := h.Store.ClientUpdate(r.Context(), r.PathValue("id"), func(c *keyhook.Client) error {
 		in.apply(c)

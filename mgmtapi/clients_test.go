@@ -23,7 +23,7 @@ func TestClientLifecycle(t *testing.T) {
 	}
 	want := fmt.Sprintf(`{"client_id":%q,"client_secret":%q,"name":"M2M app","app_type":"non_interactive","tenant":"my-tenant",
 		"global":false,"is_first_party":true,"oidc_conformant":false,"callbacks":["https://app.example.com/cb"],
-		"allowed_origins":[],"web_origins":[],"allowed_logout_urls":[],"grant_types":["client_credentials"],
+		"allowed_origins":[],"web_origins":[],"allowed_logout_urls":[],"grant_types":["authorization_code","implicit","refresh_token","client_credentials"],
 		"token_endpoint_auth_method":"client_secret_post","client_metadata":{"plan":"gold"},
 		"jwt_configuration":{"alg":"RS256","lifetime_in_seconds":36000}}`, id, secret)
 	jsonEqual(t, r, want)

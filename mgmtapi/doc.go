@@ -1,8 +1,11 @@
 // Package mgmtapi serves the Auth0-compatible Management API v2 under
 // /api/v2/: hooks (with secrets and keyhook's test runner), users, clients,
-// resource servers, client grants and logs. It authenticates Bearer JWTs,
-// checks scopes per route, paginates the way Auth0 does, and maps domain and
-// storage errors to Auth0's error shape in one place (errors.go).
+// resource servers, client grants and logs. It authenticates Bearer JWTs
+// (signature, RS256, exp, nbf, iss, aud and the kind of subject: auth.go),
+// authorizes every route (authz.go: a client token by its scopes, a user
+// token only on its own record with Auth0's current-user scopes),
+// paginates the way Auth0 does, and maps domain and storage errors to
+// Auth0's error shape in one place (errors.go).
 //
 // It imports the domain package, store, password, tenantlog, trigger, jsrt,
 // ratelimit, github.com/Masterminds/semver/v3 and the standard library.

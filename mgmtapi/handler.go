@@ -15,6 +15,9 @@ import (
 type Handler struct {
 	Store    store.Store
 	Verifier TokenVerifier
+	// Issuer is the iss every token must carry, exactly:
+	// https://<domain>/ with Auth0's trailing slash. Empty accepts no token.
+	Issuer string
 	// Audience is the API's identifier tokens must carry:
 	// https://<domain>/api/v2/. Links (logs' rel="next") are built on it.
 	Audience string
@@ -30,7 +33,8 @@ type Handler struct {
 }
 
 // route is one endpoint: its pattern (Go 1.22 method and path), the scopes
-// of which the token needs any one, and its handler.
+// of which a client token needs any one, and its handler. Which routes a
+// user token reaches is authz.go's currentUserScopes.
 type route struct {
 	pattern string
 	scopes  []string
@@ -83,13 +87,13 @@ func (h *Handler) routes() []route {
 }
 
 // Mount registers every route on mux, each behind authentication, the rate
-// limiter and its scope check. Unknown paths under /api/v2/ get a 404 in
+// limiter and its authorization (authz.go). Unknown paths under /api/v2/ get a 404 in
 // the error shape (after authentication, as Auth0 answers).
 func (h *Handler) Mount(mux *http.ServeMux) {
 	for _, rt := range h.routes() {
-		mux.Handle(rt.pattern, h.guard(rt.scopes, rt.handle))
+		mux.Handle(rt.pattern, h.guard(rt.pattern, rt.scopes, rt.handle))
 	}
-	mux.Handle("/api/v2/", h.guard(nil, func(w http.ResponseWriter, r *http.Request) error {
+	mux.Handle("/api/v2/", h.guard("", nil, func(w http.ResponseWriter, r *http.Request) error {
 		return errRouteNotFound
 	}))
 }

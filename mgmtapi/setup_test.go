@@ -5,8 +5,9 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
-	"errors"
+	"encoding/pem"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,50 +18,28 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
-
 	"github.com/keyhook/keyhook"
 	"github.com/keyhook/keyhook/jsrt"
 	"github.com/keyhook/keyhook/secretbox"
+	"github.com/keyhook/keyhook/signer"
 	"github.com/keyhook/keyhook/store"
 	"github.com/keyhook/keyhook/store/sqlite"
 	"github.com/keyhook/keyhook/trigger"
 )
 
-const testAudience = "https://keyhook.test/api/v2/"
-
-// rsaVerifier checks RS256 JWTs with one public key, as signer.Signer does
-// with its key set.
-type rsaVerifier struct{ key *rsa.PublicKey }
-
-func (v rsaVerifier) Verify(token string) (map[string]any, error) {
-	tok, err := jwt.ParseSigned(token, []jose.SignatureAlgorithm{jose.RS256})
-	if err != nil {
-		return nil, err
-	}
-	var std jwt.Claims
-	var all map[string]any
-	if err := tok.Claims(v.key, &std, &all); err != nil {
-		return nil, err
-	}
-	if err := std.ValidateWithLeeway(jwt.Expected{Time: time.Now()}, 0); err != nil {
-		return nil, err
-	}
-	if std.Expiry == nil {
-		return nil, errors.New("token has no exp")
-	}
-	return all, nil
-}
+const (
+	testIssuer   = "https://keyhook.test/"
+	testAudience = "https://keyhook.test/api/v2/"
+)
 
 type bundle struct {
-	t     testing.TB
-	mux   *http.ServeMux
-	db    *sqlite.DB
-	h     *Handler
-	srv   *httptest.Server
-	key   *rsa.PrivateKey
-	admin string // a token with every scope
+	t      testing.TB
+	mux    *http.ServeMux
+	db     *sqlite.DB
+	h      *Handler
+	srv    *httptest.Server
+	signer *signer.Signer // the tenant's real signer, holding testKey
+	admin  string         // a client token with every scope
 }
 
 var allScopes = []string{
@@ -72,8 +51,8 @@ var allScopes = []string{
 	"read:logs",
 }
 
-// testKey is generated once: RSA generation is slow and the key is not
-// under test.
+// testKey is the tenant's signing key, generated once: RSA generation is
+// slow and the key is not under test.
 var testKey = func() *rsa.PrivateKey {
 	k, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -108,9 +87,23 @@ func setup(t testing.TB) *bundle {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	der, err := x509.MarshalPKCS8PrivateKey(testKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SigningKeyCreate(ctx, &store.SigningKey{
+		KID: "test-key", PrivateKeyPEM: pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), CreatedAt: time.Now(),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	sign, err := signer.New(ctx, db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	h := &Handler{
 		Store:    db,
-		Verifier: rsaVerifier{&testKey.PublicKey},
+		Verifier: sign,
+		Issuer:   testIssuer,
 		Audience: testAudience,
 		Tenant:   "my-tenant",
 		Triggers: &trigger.Engine{Store: db, JS: js, Tenant: "my-tenant"},
@@ -121,7 +114,7 @@ func setup(t testing.TB) *bundle {
 	h.Mount(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	b := &bundle{t: t, mux: mux, db: db, h: h, srv: srv, key: testKey}
+	b := &bundle{t: t, mux: mux, db: db, h: h, srv: srv, signer: sign}
 	b.admin = b.token(allScopes...)
 	return b
 }
@@ -131,15 +124,13 @@ func (b *bundle) token(scopes ...string) string {
 	return b.tokenWith(map[string]any{"aud": testAudience, "scope": strings.Join(scopes, " ")})
 }
 
+// tokenWith signs a Management API client token with the tenant's signer;
+// claims override the defaults (a nil value removes one).
 func (b *bundle) tokenWith(claims map[string]any) string {
 	b.t.Helper()
-	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: b.key}, (&jose.SignerOptions{}).WithType("JWT"))
-	if err != nil {
-		b.t.Fatal(err)
-	}
 	now := time.Now()
 	c := map[string]any{
-		"iss": "https://keyhook.test/", "sub": "admin-client@clients", "azp": "admin-client",
+		"iss": testIssuer, "sub": "admin-client@clients", "azp": "admin-client", "aud": testAudience,
 		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "gty": "client-credentials",
 	}
 	for k, v := range claims {
@@ -149,7 +140,7 @@ func (b *bundle) tokenWith(claims map[string]any) string {
 		}
 		c[k] = v
 	}
-	s, err := jwt.Signed(sig).Claims(c).Serialize()
+	s, err := b.signer.Sign(c)
 	if err != nil {
 		b.t.Fatal(err)
 	}

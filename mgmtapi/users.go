@@ -414,21 +414,14 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// metadataOnly are the properties update:users_app_metadata alone may set.
-var metadataOnly = []string{"app_metadata", "user_metadata"}
-
 func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) error {
 	// PATCH /users accepts (and ignores) properties it does not know.
 	o, err := decodeObject(w, r, nil)
 	if err != nil {
 		return err
 	}
-	if p := principalFrom(r.Context()); !p.hasAny([]string{"update:users"}) {
-		for k := range o {
-			if !slices.Contains(metadataOnly, k) {
-				return insufficientScope([]string{"update:users"})
-			}
-		}
+	if ae := principalFrom(r.Context()).mayPatchUser(o); ae != nil {
+		return ae
 	}
 	in, err := parseUserBody(o, true)
 	if err != nil {

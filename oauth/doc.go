@@ -4,9 +4,11 @@
 // tenant log entries.
 //
 // One file per grant (client_credentials.go, password.go); the steps every
-// grant shares — parsing, client authentication, the grant-type check, the
-// tenant log entry and the response — live on the Handler in token.go so no
-// grant can skip one.
+// grant shares — parsing, client authentication, the grant-type check
+// (granttypes.go), the tenant log entry and the response — live on the
+// Handler in token.go so no grant can skip one. userscope.go decides which
+// scopes a token issued to a user may carry: never more than Auth0's
+// current-user scopes for the Management API.
 //
 // It imports the domain package, store, signer, trigger, tenantlog, password
 // and the standard library.

@@ -178,7 +178,7 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 			&oauth.Handler{Store: st, Config: config, Signer: sign, Triggers: triggers,
 				AdminClientID: boot.AdminClientID, AdminAudience: boot.Audience, Issuer: issuer, Logger: logger, Now: time.Now},
 			&authapi.Handler{Store: st, Triggers: triggers, Logger: logger, Now: time.Now},
-			&mgmtapi.Handler{Store: st, Verifier: sign, Audience: boot.Audience, Tenant: tenant, Triggers: triggers, JS: js,
+			&mgmtapi.Handler{Store: st, Verifier: sign, Issuer: issuer, Audience: boot.Audience, Tenant: tenant, Triggers: triggers, JS: js,
 				Limiter: limiter, Logger: logger, Now: time.Now},
 		},
 	})
