@@ -517,3 +517,51 @@ func ps256(t *testing.T, key *rsa.PrivateKey, signingInput string) string {
 	}
 	return signingInput + "." + b64(sig)
 }
+
+// FuzzPrincipalOf feeds arbitrary claim sets to the subject-kind rule: a
+// client principal always comes from a client-credentials token whose sub
+// is its client id plus "@clients"; a user principal never holds anything
+// but current-user scopes.
+func FuzzPrincipalOf(f *testing.F) {
+	for _, s := range []string{
+		`{"sub":"c@clients","azp":"c","gty":"client-credentials","scope":"read:hooks"}`,
+		`{"sub":"c@clients","gty":"client-credentials","permissions":["create:hooks"]}`,
+		`{"sub":"auth0|1","azp":"c","gty":"password","scope":"read:current_user create:hooks"}`,
+		`{"sub":"auth0|1@clients","gty":"password","scope":"read:users"}`,
+		`{"sub":"c@clients","azp":"d","gty":"client-credentials"}`,
+		`{"sub":"@clients","gty":"client-credentials"}`,
+		`{"sub":1,"scope":["read:current_user",2]}`, `{}`, `{"sub":"x","scope":null}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var claims map[string]any
+		if json.Unmarshal(data, &claims) != nil || claims == nil {
+			return
+		}
+		p, ae := principalOf(claims)
+		if ae != nil {
+			if ae != errInvalidToken {
+				t.Fatalf("refusal %v", ae)
+			}
+			return
+		}
+		switch p.kind {
+		case kindClient:
+			if claims["gty"] != "client-credentials" || p.clientID == "" || claims["sub"] != p.clientID+"@clients" {
+				t.Fatalf("client principal %+v from %s", p, data)
+			}
+		case kindUser:
+			if strings.HasSuffix(p.subject, "@clients") || p.subject == "" || claims["gty"] == "client-credentials" {
+				t.Fatalf("user principal %+v from %s", p, data)
+			}
+			for s := range p.scopes {
+				if !keyhook.IsCurrentUserScope(s) {
+					t.Fatalf("user principal holds %q from %s", s, data)
+				}
+			}
+		default:
+			t.Fatalf("principal of no kind from %s", data)
+		}
+	})
+}
