@@ -155,9 +155,17 @@ func (h *Handler) guard(pattern string, scopes []string, fn func(http.ResponseWr
 	})
 }
 
+// rateKey buckets a client's requests by client, a user's by user (the
+// users of one public app must not exhaust each other's limit), and
+// unauthenticated requests by remote address.
 func rateKey(r *http.Request) string {
-	if p := principalFrom(r.Context()); p != nil && p.clientID != "" {
-		return "client:" + p.clientID
+	if p := principalFrom(r.Context()); p != nil {
+		if p.kind == kindUser {
+			return "user:" + p.subject
+		}
+		if p.clientID != "" {
+			return "client:" + p.clientID
+		}
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {

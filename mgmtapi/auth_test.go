@@ -97,6 +97,15 @@ func TestRateLimitWiring(t *testing.T) {
 	if r := b.do("GET", "/api/v2/hooks", other, nil); r.status != 200 {
 		t.Fatalf("another client limited by the first: %d", r.status)
 	}
+	// Users of one app each have their own bucket, apart from the app's.
+	for _, user := range []string{"auth0|a", "auth0|b"} {
+		tok := b.tokenWith(map[string]any{"sub": user, "gty": "password", "azp": "admin-client", "scope": "read:current_user"})
+		for i, want := range []int{200, 200, 429} {
+			if r := b.do("GET", "/api/v2/users/"+user, tok, nil); r.status != want && !(want == 200 && r.status == 404) {
+				t.Fatalf("user %s request %d: %d %s", user, i, r.status, r.body)
+			}
+		}
+	}
 	b.unchanged("limited write", func() {
 		r := b.do("POST", "/api/v2/hooks", b.admin, map[string]any{"name": "x", "script": "module.exports=function(u,c,cb){cb()}", "triggerId": "post-user-registration"})
 		if r.status != 429 {
