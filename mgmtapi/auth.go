@@ -121,9 +121,9 @@ func insufficientScope(scopes []string) *apiError {
 
 type authErrKey struct{}
 
-// guard wraps a route: authentication, then the rate limiter (keyed by the
-// caller's client id, or by remote address when authentication failed, so
-// 401s are limited and carry the headers too), then authorization of the
+// guard wraps a route: authentication, then the rate limiter (keyed by
+// rateKey: by remote address when authentication failed, so 401s are
+// limited and carry the headers too), then authorization of the
 // route of pattern (authorize). The empty pattern is the catch-all 404,
 // which any authenticated caller may reach.
 func (h *Handler) guard(pattern string, scopes []string, fn func(http.ResponseWriter, *http.Request) error) http.Handler {

@@ -87,8 +87,8 @@ func (h *Handler) routes() []route {
 }
 
 // Mount registers every route on mux, each behind authentication, the rate
-// limiter and its authorization (authz.go). Unknown paths under /api/v2/ get a 404 in
-// the error shape (after authentication, as Auth0 answers).
+// limiter and its authorization (authz.go). Unknown paths under /api/v2/
+// get a 404 in the error shape (after authentication, as Auth0 answers).
 func (h *Handler) Mount(mux *http.ServeMux) {
 	for _, rt := range h.routes() {
 		mux.Handle(rt.pattern, h.guard(rt.pattern, rt.scopes, rt.handle))
