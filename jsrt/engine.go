@@ -29,6 +29,10 @@ const (
 	ErrNameLimit = "LimitError"
 )
 
+// ErrClosed is the host failure of a run on a closed Engine
+// (HookResult.HostErr).
+var ErrClosed = errors.New("jsrt: engine is closed")
+
 const (
 	defaultTimeout      = 5 * time.Second
 	defaultPoolSize     = 4
@@ -225,7 +229,7 @@ func (e *Engine) program(trigger keyhook.TriggerID, script string) (*program, er
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()
-		return nil, errors.New("jsrt: engine is closed")
+		return nil, ErrClosed
 	}
 	if el, ok := e.programs[key]; ok {
 		e.lru.MoveToFront(el)
@@ -246,7 +250,7 @@ func (e *Engine) program(trigger keyhook.TriggerID, script string) (*program, er
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
-		return nil, errors.New("jsrt: engine is closed")
+		return nil, ErrClosed
 	}
 	if el, ok := e.programs[key]; ok {
 		e.lru.MoveToFront(el)
@@ -390,7 +394,11 @@ func (e *Engine) RunHook(ctx context.Context, call HookCall) (res HookResult) {
 				Message: "Unable to compile the extensibility code as javascript: " + se.Error(),
 			}}
 		}
-		return HookResult{Err: &keyhook.ExecutionError{Name: "Error", Message: err.Error()}}
+		out := HookResult{Err: &keyhook.ExecutionError{Name: "Error", Message: err.Error()}}
+		if errors.Is(err, ErrClosed) {
+			out.HostErr = err
+		}
+		return out
 	}
 	sb, xerr := e.take(g, p)
 	if xerr != nil {

@@ -73,6 +73,10 @@ type HookResult struct {
 	// Err is non-nil when the hook called cb(err), threw, rejected, timed out,
 	// called back twice, or hit a limit.
 	Err *keyhook.ExecutionError
+	// HostErr is non-nil when the hook did not run because of the host, not
+	// the script: ErrClosed when the engine is closed. Err then describes
+	// the same failure, for callers that treat both alike.
+	HostErr error
 	// Logs is the captured console output, bounded.
 	Logs     string
 	Duration time.Duration

@@ -84,6 +84,9 @@ func TestRunHookOutcomes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			res := run(t, e, keyhook.TriggerCredentialsExchange, tt.script, map[string]any{"n": 1.0})
+			if res.HostErr != nil {
+				t.Fatalf("HostErr = %v: the script's outcome is not the host's failure", res.HostErr)
+			}
 			if tt.wantErr != "" {
 				if res.Err == nil || !strings.HasPrefix(errString(res.Err), tt.wantErr) {
 					t.Fatalf("err = %s, want prefix %q (value %#v)", errString(res.Err), tt.wantErr, res.Value)
@@ -608,6 +611,9 @@ func TestClosedEngine(t *testing.T) {
 	res := e.RunHook(context.Background(), HookCall{Script: `module.exports = function (cb) { cb(); };`})
 	if res.Err == nil {
 		t.Fatal("closed engine ran a script")
+	}
+	if !errors.Is(res.HostErr, ErrClosed) {
+		t.Fatalf("HostErr = %v, want ErrClosed: a closed engine is the host's failure", res.HostErr)
 	}
 }
 
