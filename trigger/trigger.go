@@ -78,7 +78,9 @@ func (e *Engine) chainTimeout() time.Duration {
 	return 10 * time.Second
 }
 
-func (e *Engine) asyncTimeout() time.Duration {
+// NonBlockingTimeout bounds one attempt of a non-blocking hook:
+// AsyncTimeout, or 60 s.
+func (e *Engine) NonBlockingTimeout() time.Duration {
 	if e.AsyncTimeout > 0 {
 		return e.AsyncTimeout
 	}
