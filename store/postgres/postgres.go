@@ -36,6 +36,11 @@ type Config struct {
 	// JobPollInterval is how often River polls for jobs as a fallback to
 	// LISTEN/NOTIFY; River's default (1 s) if zero.
 	JobPollInterval time.Duration
+	// JobTimeout bounds one job attempt (River's JobTimeout; a worker's own
+	// Timeout overrides it). A job still running a margin past it was left
+	// by a crash and is retried (riverjobs.RescueAfter). River's defaults
+	// (one minute; rescue after one hour) if zero.
+	JobTimeout time.Duration
 }
 
 // DB is a keyhook database in PostgreSQL.
@@ -94,6 +99,10 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		Schema:            cfg.Schema,
 		FetchPollInterval: cfg.JobPollInterval,
 		Workers:           cfg.Workers,
+		JobTimeout:        cfg.JobTimeout,
+		// Running jobs of a crashed node are retried soon after they
+		// would have timed out, not after River's default hour.
+		RescueStuckJobsAfter: riverjobs.RescueAfter(cfg.JobTimeout),
 	}
 	if cfg.JobPollInterval > 0 {
 		rcfg.FetchCooldown = min(cfg.JobPollInterval, river.FetchCooldownDefault)

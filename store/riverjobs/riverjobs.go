@@ -138,6 +138,22 @@ func (q *Queue[TTx]) Start(ctx context.Context) error {
 	return nil
 }
 
+// rescueMargin is how long past its timeout a job may still be marked
+// running before River takes it for one a crash left behind: the worker
+// needs a moment to return after its context is cancelled.
+const rescueMargin = 10 * time.Second
+
+// RescueAfter is River's RescueStuckJobsAfter for jobs bounded by
+// jobTimeout (River's JobTimeout): a job still running that long after it
+// started was left by a crashed node and is retried. Zero (River's
+// defaults: one minute, one hour) when jobTimeout is zero.
+func RescueAfter(jobTimeout time.Duration) time.Duration {
+	if jobTimeout <= 0 {
+		return 0
+	}
+	return jobTimeout + rescueMargin
+}
+
 // stopTimeout bounds how long Stop waits for running jobs to finish before
 // cancelling them.
 const stopTimeout = 10 * time.Second

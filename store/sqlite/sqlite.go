@@ -33,6 +33,11 @@ type Config struct {
 	Workers *river.Workers
 	// JobPollInterval is how often River polls for new jobs; 200 ms if zero.
 	JobPollInterval time.Duration
+	// JobTimeout bounds one job attempt (River's JobTimeout; a worker's own
+	// Timeout overrides it). A job still running a margin past it was left
+	// by a crash and is retried (riverjobs.RescueAfter). River's defaults
+	// (one minute; rescue after one hour) if zero.
+	JobTimeout time.Duration
 }
 
 // defaultJobPollInterval is short because SQLite has no LISTEN/NOTIFY: polling
@@ -110,6 +115,10 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		FetchPollInterval: poll,
 		FetchCooldown:     min(poll, river.FetchCooldownDefault),
 		Workers:           cfg.Workers,
+		JobTimeout:        cfg.JobTimeout,
+		// Running jobs of a crashed node are retried soon after they
+		// would have timed out, not after River's default hour.
+		RescueStuckJobsAfter: riverjobs.RescueAfter(cfg.JobTimeout),
 	}
 	if cfg.Workers != nil {
 		rcfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}}
