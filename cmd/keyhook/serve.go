@@ -48,6 +48,7 @@ type serveOptions struct {
 	allowOutbound []string
 	hookTimeout   time.Duration
 	chainTimeout  time.Duration
+	jobTimeout    time.Duration
 	rateLimit     float64
 	rateBurst     int
 	logLevel      string
@@ -101,6 +102,7 @@ Environment:
 	f.StringArrayVar(&o.allowOutbound, "allow-outbound", nil, "CIDR or host that script fetch and webhooks may reach although private (repeatable)")
 	f.DurationVar(&o.hookTimeout, "hook-timeout", 5*time.Second, "time limit of one hook or action run")
 	f.DurationVar(&o.chainTimeout, "chain-timeout", 10*time.Second, "time limit of one blocking trigger chain")
+	f.DurationVar(&o.jobTimeout, "job-timeout", 60*time.Second, "time limit of one attempt of a non-blocking hook (post-user-registration, post-change-password); a job a crash left running is retried 20-50s after this limit")
 	f.Float64Var(&o.rateLimit, "mgmt-rate-limit", 50, "Management API requests per second per client (0 disables)")
 	f.IntVar(&o.rateBurst, "mgmt-rate-burst", 100, "Management API burst size per client")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn, error")
@@ -113,6 +115,9 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 		return fmt.Errorf("--log-level: %w", err)
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	if o.jobTimeout <= 0 {
+		return fmt.Errorf("--job-timeout %s: must be positive", o.jobTimeout)
+	}
 	if err := os.MkdirAll(o.dataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
@@ -130,20 +135,37 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	var js *jsrt.Engine
+	var servers []*http.Server
+	// Shutdown order: the HTTP servers drain; then the store stops its job
+	// queue (running jobs finish, or are cancelled and retried later) and
+	// closes; only then does the JS runtime close, so no job meets a closed
+	// runtime.
+	defer func() {
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		for _, srv := range servers {
+			_ = srv.Shutdown(shutdownCtx)
+		}
+		if err := st.Close(); err != nil {
+			logger.Error("close store", "err", err)
+		}
+		if js != nil {
+			js.Close()
+		}
+	}()
 
 	guard, err := webhook.NewGuard(o.allowOutbound)
 	if err != nil {
 		return fmt.Errorf("--allow-outbound: %w", err)
 	}
-	js := jsrt.New(jsrt.Options{DefaultTimeout: o.hookTimeout, Logger: logger, HTTPClient: guard.Client(webhook.ClientOptions{})})
-	defer js.Close()
+	js = jsrt.New(jsrt.Options{DefaultTimeout: o.hookTimeout, Logger: logger, HTTPClient: guard.Client(webhook.ClientOptions{})})
 	issuer := "https://" + o.domain + "/"
 	tenant, _, _ := strings.Cut(o.domain, ":")
 	config := &configcache.Cache{Store: st}
 	triggers := &trigger.Engine{
 		Store: st, Config: config, JS: js, Logger: logger, Tenant: tenant,
-		StepTimeout: o.hookTimeout, ChainTimeout: o.chainTimeout,
+		StepTimeout: o.hookTimeout, ChainTimeout: o.chainTimeout, AsyncTimeout: o.jobTimeout,
 	}
 	if err := delivery.Register(workers, triggers); err != nil {
 		return err
@@ -162,7 +184,9 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 	}
 	// Other nodes may create or rotate keys; pick them up.
 	go sign.RefreshEvery(ctx, time.Minute, logger)
-	if err := st.JobsStart(ctx); err != nil {
+	// Not ctx: River cancels running jobs at once when its start context
+	// ends; shutdown stops the queue gracefully through st.Close instead.
+	if err := st.JobsStart(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start job workers: %w", err)
 	}
 
@@ -183,7 +207,6 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 		},
 	})
 
-	var servers []*http.Server
 	errc := make(chan error, 2)
 	listen := func(addr string, tlsConf *tls.Config) (net.Addr, error) {
 		ln, err := net.Listen("tcp", addr)
@@ -241,20 +264,17 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 			logger.Error("listener failed", "err", err)
 		}
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	for _, srv := range servers {
-		_ = srv.Shutdown(shutdownCtx)
-	}
 	return nil
 }
 
 // openStore picks the backend from --database.
 func openStore(ctx context.Context, o serveOptions, box store.Sealer, logger *slog.Logger, workers *river.Workers) (store.Store, error) {
 	db := o.database
+	// River's bound on a hook job, consistent with delivery.HookWorker's.
+	jobTimeout := delivery.JobTimeout(o.jobTimeout)
 	switch {
 	case strings.HasPrefix(db, "postgres://"), strings.HasPrefix(db, "postgresql://"):
-		st, err := postgres.Open(ctx, postgres.Config{URL: db, Sealer: box, Logger: logger, Workers: workers})
+		st, err := postgres.Open(ctx, postgres.Config{URL: db, Sealer: box, Logger: logger, Workers: workers, JobTimeout: jobTimeout})
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
@@ -264,7 +284,7 @@ func openStore(ctx context.Context, o serveOptions, box store.Sealer, logger *sl
 		if p := strings.TrimPrefix(strings.TrimPrefix(db, "sqlite:"), "//"); strings.HasPrefix(db, "sqlite:") && p != "" {
 			path = p
 		}
-		st, err := sqlite.Open(ctx, sqlite.Config{Path: path, Sealer: box, Logger: logger, Workers: workers})
+		st, err := sqlite.Open(ctx, sqlite.Config{Path: path, Sealer: box, Logger: logger, Workers: workers, JobTimeout: jobTimeout})
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
