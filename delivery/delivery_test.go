@@ -73,7 +73,7 @@ func (b *testBundle) enqueue(t *testing.T) {
 // waitJob polls the one hook job until done accepts it.
 func waitJob(t *testing.T, st store.Store, done func(store.Job) bool) store.Job {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		jobs, err := st.JobList(context.Background(), store.JobListParams{Kind: trigger.HookJobArgs{}.Kind()})
 		if err != nil {

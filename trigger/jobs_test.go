@@ -65,7 +65,9 @@ type jobBundle struct {
 	js   *jsrt.Engine
 }
 
-func setupJob(t *testing.T, script string) *jobBundle {
+// setupJob enables script (unless empty) at post-user-registration, with
+// asyncTimeout as the hook's bound.
+func setupJob(t *testing.T, script string, asyncTimeout time.Duration) *jobBundle {
 	t.Helper()
 	ctx := context.Background()
 	box, err := secretbox.New(make([]byte, 32))
@@ -81,7 +83,7 @@ func setupJob(t *testing.T, script string) *jobBundle {
 	js := jsrt.New(jsrt.Options{})
 	t.Cleanup(js.Close)
 	b := &jobBundle{
-		testBundle: testBundle{store: st, engine: &Engine{Store: st, JS: js, Tenant: "my-tenant", AsyncTimeout: time.Second}},
+		testBundle: testBundle{store: st, engine: &Engine{Store: st, JS: js, Tenant: "my-tenant", AsyncTimeout: asyncTimeout}},
 		path:       path,
 		js:         js,
 	}
@@ -117,7 +119,7 @@ func TestRunHookJobOutcomes(t *testing.T) {
 		succeeds = `module.exports = function (user, context, cb) { cb(null, {id: user.id}); };`
 		fails    = `module.exports = function (user, context, cb) { cb(new Error('slack is down for ' + user.id)); };`
 		throws   = `module.exports = function (user, context, cb) { throw new TypeError('bad ' + user.email); };`
-		// waits outlives every deadline below, including the hook's own 1 s.
+		// waits outlives every deadline below, including the hook's own.
 		waits = `module.exports = function (user, context, cb) { setTimeout(function () { cb(null, user); }, 30000); };`
 	)
 	cancelSoon := func(t *testing.T, _ *jobBundle) context.Context {
@@ -128,7 +130,8 @@ func TestRunHookJobOutcomes(t *testing.T) {
 	}
 	tests := []struct {
 		name    string
-		script  string // the enabled post-user-registration hook; "" for none
+		script  string        // the enabled post-user-registration hook; "" for none
+		timeout time.Duration // the hook's own; 10 s (ample for a slow machine) if zero
 		prepare func(t *testing.T, b *jobBundle) context.Context
 		// wantHost is what the *HostError wraps (errors.Is); nil when the
 		// run must end in the hook's own outcome.
@@ -139,7 +142,7 @@ func TestRunHookJobOutcomes(t *testing.T) {
 		{name: "no hook enabled"},
 		{name: "hook calls back with an error", script: fails, wantLog: "slack is down for abc"},
 		{name: "hook throws", script: throws, wantLog: "bad a@b.test"},
-		{name: "hook times out", script: waits, wantLog: "Script execution did not complete within 1 second"},
+		{name: "hook times out", script: waits, timeout: time.Second, wantLog: "Script execution did not complete within 1 second"},
 		{name: "shutdown cancels the run", script: waits, prepare: cancelSoon, wantHost: context.Canceled},
 		{name: "queue's timeout ends the run", script: waits, wantHost: context.DeadlineExceeded,
 			prepare: func(t *testing.T, _ *jobBundle) context.Context {
@@ -167,7 +170,11 @@ func TestRunHookJobOutcomes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			b := setupJob(t, tt.script)
+			timeout := tt.timeout
+			if timeout == 0 {
+				timeout = 10 * time.Second
+			}
+			b := setupJob(t, tt.script, timeout)
 			ctx := context.Background()
 			if tt.prepare != nil {
 				ctx = tt.prepare(t, b)
@@ -232,7 +239,7 @@ func breakLogs(t *testing.T, path string) {
 // *JobArgsError (never retried), not a host failure.
 func TestRunHookJobBadArgs(t *testing.T) {
 	t.Parallel()
-	b := setupJob(t, `module.exports = function (user, context, cb) { cb(); };`)
+	b := setupJob(t, `module.exports = function (user, context, cb) { cb(); };`, 10*time.Second)
 	for name, args := range map[string][]json.RawMessage{
 		"no arguments":    nil,
 		"not JSON":        {json.RawMessage(`{"id":`)},
