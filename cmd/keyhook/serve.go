@@ -121,7 +121,8 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 	if err := os.MkdirAll(o.dataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
-	key, err := secretbox.LoadKey(o.dataDir, os.Getenv("KEYHOOK_SECRET_KEY"))
+	envKey := os.Getenv("KEYHOOK_SECRET_KEY")
+	key, err := secretbox.LoadKey(o.dataDir, envKey)
 	if err != nil {
 		return err
 	}
@@ -132,6 +133,14 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 
 	workers := river.NewWorkers()
 	st, err := openStore(ctx, o, box, logger, workers)
+	if errors.Is(err, store.ErrSecretKeyMismatch) {
+		// Say which key this node used, so the operator knows what to change.
+		source := "KEYHOOK_SECRET_KEY"
+		if strings.TrimSpace(envKey) == "" {
+			source = filepath.Join(o.dataDir, secretbox.KeyFile) + " (KEYHOOK_SECRET_KEY is unset)"
+		}
+		return fmt.Errorf("refusing to start: %w\n  this node's key comes from %s; start it with the key the database was first used with", err, source)
+	}
 	if err != nil {
 		return err
 	}
