@@ -4,6 +4,9 @@ package e2e
 
 import (
 	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -35,7 +38,8 @@ const (
 // TestCrashRecovery SIGKILLs a real `keyhook serve` during signups whose post-user-registration
 // hook is still running, restarts it on the same data dir (or database), and checks that every
 // stored user's hook has run within two minutes: the jobs the crash left running are rescued
-// after their attempt timeout, not after River's default hour.
+// after their attempt timeout, not after River's default hour. A last start on the same data with
+// another secret key must be refused.
 func TestCrashRecovery(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		if os.Getenv("KEYHOOK_E2E") == "1" || os.Getenv("CI") != "" {
@@ -160,6 +164,8 @@ func crashDuringSignups(t *testing.T, bin, databaseURL string) {
 			}
 			t.Logf("every one of %d users had its post-user-registration run %s after the restart (%d ran more than once)",
 				len(ids), time.Since(restarted).Round(time.Second), reports.repeated())
+			node.stop(t)
+			refuseAnotherKey(t, bin, dataDir, httpAddr, databaseURL)
 			return
 		}
 		if time.Now().After(deadline) {
@@ -169,6 +175,51 @@ func crashDuringSignups(t *testing.T, bin, databaseURL string) {
 		}
 		node.checkAlive(t)
 		time.Sleep(time.Second)
+	}
+}
+
+// refuseAnotherKey starts keyhook on the same data with another secret key, which it must refuse
+// with a message naming the key's source: on SQLite a replaced <data-dir>/secret.key, on
+// PostgreSQL a second node whose KEYHOOK_SECRET_KEY differs from the first's.
+func refuseAnotherKey(t *testing.T, bin, dataDir, httpAddr, databaseURL string) {
+	t.Helper()
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		t.Fatal(err)
+	}
+	key := base64.StdEncoding.EncodeToString(raw)
+	env := cleanEnv()
+	wantSource := "KEYHOOK_SECRET_KEY"
+	if databaseURL == "" {
+		keyFile := filepath.Join(dataDir, "secret.key")
+		if err := os.WriteFile(keyFile, []byte(key+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		wantSource = keyFile
+	} else {
+		env = append(env, "KEYHOOK_SECRET_KEY="+key)
+	}
+	args := []string{"serve", "--data-dir", t.TempDir(), "--http", httpAddr, "--https", "", "--domain", httpAddr}
+	if databaseURL == "" {
+		args[2] = dataDir
+	} else {
+		args = append(args, "--database", databaseURL)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("keyhook with another secret key: %v, want exit status 1\n%s", err, out)
+	}
+	msg := string(out)
+	if i := strings.LastIndex(msg, "keyhook: "); i >= 0 {
+		msg = msg[i:] // the error, after the logs
+	}
+	if !strings.Contains(msg, "sealed with another KEYHOOK_SECRET_KEY") || !strings.Contains(msg, "comes from "+wantSource) {
+		t.Fatalf("keyhook with another secret key said %q; want the mismatch and the key's source %s", msg, wantSource)
 	}
 }
 

@@ -3,7 +3,7 @@
 // Node test files in js/, which drive it over HTTPS with Auth0's own SDKs (auth0@7's
 // ManagementClient, auth0@4's AuthenticationClient). crash_test.go SIGKILLs a real
 // `keyhook serve` during signups, restarts it on the same data, and checks that every user's
-// post-user-registration hook still runs.
+// post-user-registration hook still runs and that a node with another secret key is refused.
 //
 // It imports no keyhook package: the server is exercised only through its binary, flags and
 // HTTP APIs, as a user would. Run it with `go test ./e2e/` after `(cd e2e && npm ci)`, or with
