@@ -15,13 +15,5 @@ type Hook struct {
 	UpdatedAt    time.Time
 }
 
-// Limits Auth0 applies to hooks.
-const (
-	MaxHookSecrets = 20
-	// MaxScriptBytes bounds a hook's script (Auth0 allows 100 kB for rules
-	// and actions; hooks inherit the webtask limit of the same order).
-	MaxScriptBytes = 100 * 1024
-)
-
 // HookSecretValueNotShown is what the API returns in place of a secret value.
 const HookSecretValueNotShown = "_VALUE_NOT_SHOWN_"
