@@ -12,20 +12,23 @@ import (
 	"strings"
 )
 
-// maxBodyBytes caps a request body; larger bodies get a 413.
-const maxBodyBytes = 1 << 20
-
 var errMalformedJSON = badBody("Invalid request payload JSON format")
 
-// readBody reads the whole body under the size cap.
+// readBody reads the whole body under its route's size cap (larger bodies
+// get a 413) and checks it against the route's rule (limits.go) before any
+// handler decodes it.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	rule := bodyRuleFor(r)
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, rule.maxBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return nil, err
 		}
 		return nil, badBody("Could not read the request body")
+	}
+	if err := rule.checkBody(b); err != nil {
+		return nil, err
 	}
 	return b, nil
 }
@@ -36,16 +39,22 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 type object map[string]json.RawMessage
 
 // decodeObject reads the body as one JSON object. allowed lists the
-// properties the schema has; nil allows any (PATCH /users).
+// properties the schema has; nil allows any.
 func decodeObject(w http.ResponseWriter, r *http.Request, allowed []string) (object, error) {
 	b, err := readBody(w, r)
 	if err != nil {
 		return nil, err
 	}
-	return parseObject(b, allowed)
+	return parseObjectHint(b, allowed, bodyRuleFor(r).hint)
 }
 
 func parseObject(b []byte, allowed []string) (object, error) {
+	return parseObjectHint(b, allowed, "")
+}
+
+// parseObjectHint is parseObject with the advice Auth0 appends to the
+// list of properties it refuses.
+func parseObjectHint(b []byte, allowed []string, hint string) (object, error) {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 {
 		return nil, payloadError("'Expected type object but found type null'")
@@ -72,7 +81,7 @@ func parseObject(b []byte, allowed []string) (object, error) {
 		}
 		if len(unknown) > 0 {
 			sort.Strings(unknown)
-			return nil, payloadError("'Additional properties not allowed: %s'", strings.Join(unknown, ","))
+			return nil, payloadError("'Additional properties not allowed: %s%s'", strings.Join(unknown, ","), hint)
 		}
 	}
 	return o, nil
@@ -178,6 +187,24 @@ func jsonKind(b []byte) string {
 		return "null"
 	}
 	return "number"
+}
+
+// acceptedOnly checks the JSON types of properties Auth0 accepts and keyhook
+// takes without storing them (Auth0's SDKs and the Deploy CLI send them);
+// kinds maps each to its allowed types, as "object|null".
+func acceptedOnly(o object, kinds map[string]string) error {
+	for _, name := range sortedKeys(kinds) {
+		raw, ok := o[name]
+		if !ok {
+			continue
+		}
+		found := jsonKind(bytes.TrimSpace(raw))
+		if !slices.Contains(strings.Split(kinds[name], "|"), found) {
+			want, _, _ := strings.Cut(kinds[name], "|")
+			return payloadError("'Expected type %s but found type %s' on property %s", want, found, name)
+		}
+	}
+	return nil
 }
 
 func missing(name string) error {

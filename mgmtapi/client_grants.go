@@ -40,8 +40,15 @@ var (
 	organizationUsages = []string{"deny", "allow", "require"}
 	subjectTypes       = []string{"client", "user"}
 
-	clientGrantCreateProps = []string{"client_id", "audience", "scope", "organization_usage", "allow_any_organization", "subject_type"}
-	clientGrantUpdateProps = []string{"scope", "organization_usage", "allow_any_organization"}
+	clientGrantCreateProps = []string{"client_id", "audience", "scope", "organization_usage", "allow_any_organization", "subject_type",
+		"default_for", "authorization_details_types", "allow_all_scopes"}
+	clientGrantUpdateProps = []string{"scope", "organization_usage", "allow_any_organization",
+		"authorization_details_types", "allow_all_scopes"}
+	// clientGrantAcceptedOnly are the Auth0 properties keyhook takes and does
+	// not store: a grant gets only the scopes it lists.
+	clientGrantAcceptedOnly = map[string]string{
+		"default_for": "string", "authorization_details_types": "array", "allow_all_scopes": "boolean|null",
+	}
 )
 
 type clientGrantInput struct {
@@ -71,6 +78,9 @@ func parseClientGrantBody(o object, create bool) (clientGrantInput, error) {
 			scope = []string{}
 		}
 		in.Scope = &scope
+	}
+	if err := acceptedOnly(o, clientGrantAcceptedOnly); err != nil {
+		return in, err
 	}
 	var any bool
 	if ok, err := field(o, "allow_any_organization", &any); err != nil {

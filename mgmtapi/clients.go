@@ -178,27 +178,15 @@ func parseClientBody(o object, create bool) (clientInput, error) {
 	if in.Name != nil && (strings.TrimSpace(*in.Name) == "" || strings.ContainsAny(*in.Name, "<>")) {
 		return in, payloadError("'String does not match pattern ^[^<>]+$: %s' on property name (The name of the client)", *in.Name)
 	}
-	if in.Description != nil && len(*in.Description) > 140 {
-		return in, payloadError("'String is too long (%d chars), maximum 140' on property description", len(*in.Description))
-	}
 	if in.AppType != nil && !slices.Contains(appTypes, *in.AppType) {
 		return in, payloadError("'No enum match for: \"%s\"' on property app_type (Allowed values: %s)", *in.AppType, strings.Join(appTypes, ", "))
 	}
 	if in.AuthMethod != nil && !slices.Contains(tokenEndpointAuthMethods, *in.AuthMethod) {
 		return in, payloadError("'No enum match for: \"%s\"' on property token_endpoint_auth_method (Allowed values: %s)", *in.AuthMethod, strings.Join(tokenEndpointAuthMethods, ", "))
 	}
-	if in.ClientSecret != nil && len(*in.ClientSecret) < 16 {
-		return in, payloadError("'String is too short (%d chars), minimum 16' on property client_secret", len(*in.ClientSecret))
-	}
-	if in.Metadata != nil {
-		if len(*in.Metadata) > 10 {
-			return in, payloadError("'Too many properties defined (%d), maximum 10' on property client_metadata", len(*in.Metadata))
-		}
-		for k, v := range *in.Metadata {
-			if len(k) > 255 || len(v) > 255 {
-				return in, payloadError("'Keys and values are limited to 255 characters' on property client_metadata")
-			}
-		}
+	// Maximum lengths are checked with the body (limits.go).
+	if in.ClientSecret != nil && len(*in.ClientSecret) < keyhook.MinClientSecretLen {
+		return in, payloadError("'String is too short (%d chars), minimum %d' on property client_secret", len(*in.ClientSecret), keyhook.MinClientSecretLen)
 	}
 	return in, nil
 }

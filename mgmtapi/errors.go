@@ -84,7 +84,8 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	switch {
 	case errors.As(err, &ae):
 	case errors.As(err, &mbe):
-		ae = newError(http.StatusRequestEntityTooLarge, "payload_too_large", "Payload too large: the body may not exceed %d bytes", mbe.Limit)
+		// hapi's wording, which Auth0's APIs answer with.
+		ae = newError(http.StatusRequestEntityTooLarge, "", "Payload content length greater than maximum allowed: %d", mbe.Limit)
 	case errors.As(err, &se):
 		ae = badBody("Script syntax error at line %d, column %d: %s", se.Line, se.Column, se.Message)
 	case errors.Is(err, keyhook.ErrConflict):

@@ -39,8 +39,6 @@ var hookNamePattern = regexp.MustCompile(`^[a-zA-Z0-9]([ \-a-zA-Z0-9]*[a-zA-Z0-9
 // allowed for the old packages that have it).
 var npmNamePattern = regexp.MustCompile(`^(@[a-zA-Z0-9~-][a-zA-Z0-9._~-]*/)?[a-zA-Z0-9~-][a-zA-Z0-9._~-]*$`)
 
-const maxHookDependencies = 100
-
 func hookTriggerList() string {
 	names := make([]string, len(keyhook.HookTriggers))
 	for i, t := range keyhook.HookTriggers {
@@ -139,8 +137,8 @@ func parseHookBody(b []byte, create bool) (hookInput, error) {
 }
 
 func validateDependencies(deps map[string]string) error {
-	if len(deps) > maxHookDependencies {
-		return payloadError("'Too many properties defined (%d), maximum %d' on property dependencies", len(deps), maxHookDependencies)
+	if len(deps) > keyhook.MaxHookDependencies {
+		return payloadError("'Too many properties defined (%d), maximum %d' on property dependencies", len(deps), keyhook.MaxHookDependencies)
 	}
 	names := make([]string, 0, len(deps))
 	for n := range deps {
@@ -148,7 +146,7 @@ func validateDependencies(deps map[string]string) error {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		if len(n) > 214 || !npmNamePattern.MatchString(n) {
+		if len(n) > keyhook.MaxDependencyNameLen || !npmNamePattern.MatchString(n) {
 			return payloadError("'Invalid npm package name: %q' on property dependencies", n)
 		}
 		v := strings.TrimSpace(deps[n])

@@ -162,7 +162,7 @@ func TestHookCreateValidation(t *testing.T) {
 		{"empty body", ``, 400, "invalid_body", "Payload validation error: 'Expected type object but found type null'."},
 		{"duplicate name", valid(func(m map[string]any) { m["name"] = "existing" }), 409, "", "A hook with the same name already exists: \"existing\""},
 		{"second enabled hook", valid(func(m map[string]any) { m["triggerId"] = "post-user-registration"; m["enabled"] = true }), 409, "", "Only one hook can be enabled per extensibility point: another hook is already enabled for \"post-user-registration\""},
-		{"too large", `{"name":"x","script":"` + strings.Repeat("a", maxBodyBytes) + `"}`, 413, "payload_too_large", "Payload too large: the body may not exceed 1048576 bytes"},
+		{"too large", `{"name":"x","script":"` + strings.Repeat("a", 512<<10) + `"}`, 413, "", "Payload content length greater than maximum allowed: 524288"},
 	}
 	for _, tc := range tests {
 		b.unchanged(tc.name, func() {

@@ -44,11 +44,22 @@ var (
 	signingAlgs   = []string{"RS256", "HS256", "PS256"}
 	tokenDialects = []string{"access_token", "access_token_authz", "rfc9068_profile", "rfc9068_profile_authz"}
 
-	resourceServerUpdateProps = []string{
+	resourceServerUpdateProps = append([]string{
 		"name", "scopes", "signing_alg", "signing_secret", "allow_offline_access", "token_lifetime",
 		"token_lifetime_for_web", "skip_consent_for_verifiable_first_party_clients", "token_dialect",
 		"enforce_policies",
+	}, sortedKeys(resourceServerAcceptedOnly)...)
+	// resourceServerAcceptedOnly are the Auth0 properties keyhook takes and
+	// does not store: none changes what keyhook issues except the two
+	// refused when set (resourceServerUnsupported).
+	resourceServerAcceptedOnly = map[string]string{
+		"allow_online_access": "boolean", "consent_policy": "string|null", "authorization_details": "array|null",
+		"token_encryption": "object|null", "proof_of_possession": "object|null",
+		"subject_type_authorization": "object", "authorization_policy": "object|null",
 	}
+	// resourceServerUnsupported would make tokens keyhook cannot issue
+	// (encrypted, or bound to a key): refused unless null.
+	resourceServerUnsupported = []string{"token_encryption", "proof_of_possession"}
 	resourceServerCreateProps = append([]string{"identifier"}, resourceServerUpdateProps...)
 )
 
@@ -110,7 +121,7 @@ func parseResourceServerBody(o object, create bool) (resourceServerInput, error)
 	} else if ok {
 		seen := map[string]bool{}
 		for i, s := range scopes {
-			if s.Value == "" || strings.ContainsAny(s.Value, " \t\r\n") || len(s.Value) > 280 {
+			if s.Value == "" || strings.ContainsAny(s.Value, " \t\r\n") {
 				return in, payloadError("'Invalid scope value %q' on property scopes[%d].value", s.Value, i)
 			}
 			if seen[s.Value] {
@@ -126,14 +137,23 @@ func parseResourceServerBody(o object, create bool) (resourceServerInput, error)
 	if o.has("signing_secret") {
 		return in, badBody("signing_secret is not supported: keyhook signs access tokens with its own keys")
 	}
+	if err := acceptedOnly(o, resourceServerAcceptedOnly); err != nil {
+		return in, err
+	}
+	for _, name := range resourceServerUnsupported {
+		if o.has(name) && !o.isNull(name) {
+			return in, badBody("%s is not supported by keyhook", name)
+		}
+	}
 	if create && in.Identifier == nil {
 		return in, missing("identifier")
 	}
-	if in.Identifier != nil && (strings.TrimSpace(*in.Identifier) == "" || len(*in.Identifier) > 600) {
-		return in, payloadError("'String length must be between 1 and 600' on property identifier")
+	// Maximum lengths are checked with the body (limits.go).
+	if in.Identifier != nil && strings.TrimSpace(*in.Identifier) == "" {
+		return in, payloadError("'String length must be between 1 and %d' on property identifier", keyhook.MaxIdentifierLen)
 	}
-	if in.Name != nil && (len(*in.Name) > 200 || strings.ContainsAny(*in.Name, "<>")) {
-		return in, payloadError("'String does not match pattern ^[^<>]{0,200}$: %s' on property name", *in.Name)
+	if in.Name != nil && strings.ContainsAny(*in.Name, "<>") {
+		return in, payloadError("'String does not match pattern ^[^<>]+$: %s' on property name", *in.Name)
 	}
 	if in.SigningAlg != nil && !slices.Contains(signingAlgs, *in.SigningAlg) {
 		return in, payloadError("'No enum match for: \"%s\"' on property signing_alg (Allowed values: %s)", *in.SigningAlg, strings.Join(signingAlgs, ", "))

@@ -121,6 +121,14 @@ var userCreateProps = []string{
 	"phone_verified", "verify_email",
 }
 
+// userUpdateProps are the properties PATCH /users takes (Auth0's list): it
+// refuses others, user_id included, with Auth0's advice (usersHint).
+var userUpdateProps = []string{
+	"blocked", "email_verified", "email", "phone_number", "phone_verified", "user_metadata", "app_metadata",
+	"given_name", "family_name", "name", "nickname", "picture", "verify_email", "verify_phone_number",
+	"password", "connection", "client_id", "username",
+}
+
 // clearable are the profile strings PATCH /users removes when set to null.
 var clearable = []string{"given_name", "family_name", "name", "nickname", "picture"}
 
@@ -188,7 +196,7 @@ func parseUserBody(o object, update bool) (userInput, error) {
 
 	if in.Email != nil {
 		e := strings.ToLower(strings.TrimSpace(*in.Email))
-		if !emailPattern.MatchString(e) || len(e) > 254 {
+		if !emailPattern.MatchString(e) {
 			return in, payloadError("'Object didn't pass validation for format email: %s' on property email (The user's email)", *in.Email)
 		}
 		in.Email = &e
@@ -196,19 +204,12 @@ func parseUserBody(o object, update bool) (userInput, error) {
 	if in.PhoneNumber != nil && !e164Pattern.MatchString(*in.PhoneNumber) {
 		return in, payloadError("'Object didn't pass validation for format phone_number: %s' on property phone_number (The user's phone number in E.164 format)", *in.PhoneNumber)
 	}
-	if in.Username != nil && (len(*in.Username) == 0 || len(*in.Username) > 128 || strings.ContainsAny(*in.Username, " \t\r\n")) {
-		return in, payloadError("'String does not match the username rules (1 to 128 characters, no spaces): %s' on property username", *in.Username)
+	// Lengths are checked with the body (limits.go) against keyhook's table.
+	if in.Username != nil && (*in.Username == "" || strings.ContainsAny(*in.Username, " \t\r\n")) {
+		return in, payloadError("'String does not match the username rules (1 to %d characters, no spaces): %s' on property username", keyhook.MaxUsernameLen, *in.Username)
 	}
-	if in.UserID != nil && (*in.UserID == "" || len(*in.UserID) > 255) {
-		return in, payloadError("'String length must be between 1 and 255' on property user_id")
-	}
-	for _, s := range []struct {
-		name string
-		v    *string
-	}{{"given_name", in.GivenName}, {"family_name", in.FamilyName}, {"name", in.Name}, {"nickname", in.Nickname}} {
-		if s.v != nil && len(*s.v) > 300 {
-			return in, payloadError("'String is too long (%d chars), maximum 300' on property %s", len(*s.v), s.name)
-		}
+	if in.UserID != nil && *in.UserID == "" {
+		return in, payloadError("'String length must be between 1 and %d' on property user_id", keyhook.MaxUserIDLen)
 	}
 	if in.Picture != nil {
 		if u, err := url.Parse(*in.Picture); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -415,8 +416,7 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) error {
-	// PATCH /users accepts (and ignores) properties it does not know.
-	o, err := decodeObject(w, r, nil)
+	o, err := decodeObject(w, r, userUpdateProps)
 	if err != nil {
 		return err
 	}
@@ -426,9 +426,6 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) error {
 	in, err := parseUserBody(o, true)
 	if err != nil {
 		return err
-	}
-	if in.UserID != nil {
-		return badBody("Payload validation error: 'user_id' cannot be changed.")
 	}
 	var newHash string
 	if in.Password != nil {
@@ -451,6 +448,9 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) error {
 				return badBody("The user does not belong to connection %q", *in.Connection)
 			}
 			applyUserPatch(u, in)
+			if err := checkMergedMetadata(u); err != nil {
+				return err
+			}
 			if in.Email != nil || in.Username != nil {
 				if err := ensureUserUnique(ctx, tx, u, false); errors.Is(err, errUserExists) {
 					return conflict("", "The specified new email or username already exists")
