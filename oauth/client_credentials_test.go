@@ -162,7 +162,10 @@ func TestBodyLimit(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	r := b.post(t, b.m2mParams("scope", strings.Repeat("a", MaxBodyBytes)), false)
-	r.wantError(t, 413, "invalid_request", "Request body too large")
+	r.wantError(t, 413, "invalid_request", "Payload content length greater than maximum allowed: 65536")
+	if r.header.Get("Cache-Control") != "no-store" || r.header.Get("Pragma") != "no-cache" {
+		t.Fatalf("413 cache headers %v", r.header)
+	}
 }
 
 const pushScopeHook = `module.exports = function (client, scope, audience, context, cb) {

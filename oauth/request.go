@@ -4,9 +4,15 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"mime"
 	"net/url"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/keyhook/keyhook"
+	"github.com/keyhook/keyhook/inputcheck"
 )
 
 // MaxBodyBytes bounds a token request body.
@@ -39,12 +45,20 @@ type tokenRequest struct {
 	Assertion string
 }
 
-// stringParams are the parameters a token request may carry as strings;
-// others are ignored, as Auth0 passes unknown ones through.
-var stringParams = map[string]bool{
-	"grant_type": true, "client_id": true, "client_secret": true, "audience": true, "scope": true,
-	"username": true, "password": true, "realm": true, "client_assertion": true,
-	"client_assertion_type": true,
+// stringParams are the parameters a token request may carry as strings,
+// each with its maximum length in characters (keyhook's table); others are
+// ignored, as Auth0 passes unknown ones through.
+var stringParams = map[string]int{
+	"grant_type":            keyhook.MaxGrantTypeLen,
+	"client_id":             keyhook.MaxClientIDLen,
+	"client_secret":         keyhook.MaxClientSecretLen,
+	"audience":              keyhook.MaxIdentifierLen,
+	"scope":                 keyhook.MaxScopeParamLen,
+	"username":              keyhook.MaxEmailLen,
+	"password":              keyhook.MaxPasswordLen,
+	"realm":                 keyhook.MaxConnectionNameLen,
+	"client_assertion":      keyhook.MaxClientAssertionLen,
+	"client_assertion_type": keyhook.MaxTextLen,
 }
 
 // parseTokenRequest reads a token request from its Content-Type, its
@@ -54,6 +68,12 @@ func parseTokenRequest(contentType, authorization string, body []byte) (*tokenRe
 	params, terr := parseBody(contentType, body)
 	if terr != nil {
 		return nil, terr
+	}
+	for _, name := range []string{"grant_type", "client_id", "client_secret", "audience", "scope",
+		"username", "password", "realm", "client_assertion", "client_assertion_type"} {
+		if n := utf8.RuneCountInString(params[name]); n > stringParams[name] {
+			return nil, invalidRequest(fmt.Sprintf("Parameter %s is too long (%d characters, maximum %d)", name, n, stringParams[name]))
+		}
 	}
 	req := &tokenRequest{
 		GrantType:    params["grant_type"],
@@ -97,8 +117,14 @@ func parseBody(contentType string, body []byte) (map[string]string, *tokenError)
 	}
 	switch mediaType {
 	case "application/x-www-form-urlencoded":
+		if err := inputcheck.Form(body); err != nil {
+			return nil, badText(err)
+		}
 		return parseForm(body)
 	case "application/json":
+		if err := inputcheck.JSON(body); err != nil {
+			return nil, badText(err)
+		}
 		return parseJSON(body)
 	}
 	return nil, invalidRequest("Content-Type must be application/x-www-form-urlencoded or application/json")
@@ -111,7 +137,7 @@ func parseForm(body []byte) (map[string]string, *tokenError) {
 	}
 	params := make(map[string]string, len(values))
 	for k, vs := range values {
-		if !stringParams[k] {
+		if _, ok := stringParams[k]; !ok {
 			continue
 		}
 		// RFC 6749 §3.2: request parameters must not be repeated.
@@ -134,7 +160,7 @@ func parseJSON(body []byte) (map[string]string, *tokenError) {
 	}
 	params := make(map[string]string, len(raw))
 	for k, v := range raw {
-		if !stringParams[k] || string(v) == "null" {
+		if _, ok := stringParams[k]; !ok || string(v) == "null" {
 			continue
 		}
 		var s string
@@ -169,5 +195,27 @@ func parseBasic(authorization string) (id, secret string, ok bool, terr *tokenEr
 	if v, err := url.QueryUnescape(secret); err == nil {
 		secret = v
 	}
+	for _, s := range []string{id, secret} {
+		if err := inputcheck.String(inputcheck.Header, "Authorization", s); err != nil {
+			return "", "", false, badText(err)
+		}
+	}
 	return id, secret, true, nil
+}
+
+// badText words an inputcheck failure as an OAuth invalid_request.
+func badText(err error) *tokenError {
+	var ie *inputcheck.Error
+	if !errors.As(err, &ie) {
+		return invalidRequest(err.Error())
+	}
+	switch {
+	case ie.Part == inputcheck.Body && ie.Name != "":
+		return invalidRequest("Parameter " + ie.Name + " " + string(ie.Problem))
+	case ie.Part == inputcheck.Query && ie.Name != "":
+		return invalidRequest("Query parameter " + ie.Name + " " + string(ie.Problem))
+	case ie.Part == inputcheck.Header:
+		return invalidRequest("The client credentials in the Authorization header " + string(ie.Problem))
+	}
+	return invalidRequest("The request " + string(ie.Part) + " " + string(ie.Problem))
 }

@@ -2,8 +2,13 @@ package oauth
 
 import (
 	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"unicode/utf8"
+
+	"github.com/keyhook/keyhook/inputcheck"
 )
 
 func basic(id, secret string) string {
@@ -69,6 +74,17 @@ func TestParseTokenRequest(t *testing.T) {
 		{name: "json trailing", contentType: "application/json", body: `{"grant_type":"a"}{}`, wantCode: "invalid_request", wantStatus: 400},
 		{name: "other content type", contentType: "text/plain", body: "grant_type=a", wantCode: "invalid_request", wantStatus: 400},
 		{name: "bad content type", contentType: "application/json; =", body: "{}", wantCode: "invalid_request", wantStatus: 400},
+		{name: "form NUL", contentType: form, body: "grant_type=client_credentials&audience=a%00", wantCode: "invalid_request", wantStatus: 400},
+		{name: "form NUL in an ignored field", contentType: form, body: "grant_type=client_credentials&x=%00", wantCode: "invalid_request", wantStatus: 400},
+		{name: "form invalid UTF-8", contentType: form, body: "grant_type=client_credentials&client_id=%ff", wantCode: "invalid_request", wantStatus: 400},
+		{name: "json NUL escape", contentType: "application/json", body: `{"grant_type":"client_credentials","audience":"\u0000"}`, wantCode: "invalid_request", wantStatus: 400},
+		{name: "json NUL in a key", contentType: "application/json", body: `{"grant_type":"client_credentials","\u0000":"x"}`, wantCode: "invalid_request", wantStatus: 400},
+		{name: "json lone surrogate", contentType: "application/json", body: `{"grant_type":"client_credentials","client_id":"\udc00"}`, wantCode: "invalid_request", wantStatus: 400},
+		{name: "json raw invalid UTF-8", contentType: "application/json", body: "{\"grant_type\":\"\xff\"}", wantCode: "invalid_request", wantStatus: 400},
+		{name: "basic NUL", contentType: form, auth: basic("id%00", "s"), body: "grant_type=client_credentials", wantCode: "invalid_request", wantStatus: 400},
+		{name: "basic raw NUL", contentType: form, auth: basic("id", "s\x00"), body: "grant_type=client_credentials", wantCode: "invalid_request", wantStatus: 400},
+		{name: "audience too long", contentType: form, body: "grant_type=client_credentials&audience=" + strings.Repeat("a", 601), wantCode: "invalid_request", wantStatus: 400},
+		{name: "password too long", contentType: "application/json", body: `{"grant_type":"password","password":"` + strings.Repeat("é", 1025) + `"}`, wantCode: "invalid_request", wantStatus: 400},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -93,6 +109,41 @@ func TestParseTokenRequest(t *testing.T) {
 	}
 }
 
+// TestTokenErrorsNotCached: every answer of the token endpoint, errors and
+// other methods included, carries RFC 6749's no-store.
+func TestTokenErrorsNotCached(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for _, tt := range []struct {
+		method, body string
+		status       int
+	}{
+		{"POST", "grant_type=client_credentials&audience=%00", 400},
+		{"POST", "grant_type=nope", 400},
+		{"GET", "", 405},
+		{"PUT", "grant_type=client_credentials", 405},
+	} {
+		req, _ := http.NewRequest(tt.method, b.srv.URL+"/oauth/token", strings.NewReader(tt.body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.status || resp.Header.Get("Cache-Control") != "no-store" || resp.Header.Get("Pragma") != "no-cache" ||
+			!strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+			t.Errorf("%s %q: %d %v", tt.method, tt.body, resp.StatusCode, resp.Header)
+		}
+		if tt.status == 405 && resp.Header.Get("Allow") != "POST" {
+			t.Errorf("405 without Allow: POST: %v", resp.Header)
+		}
+	}
+	n, _, err := b.db.LogList(t.Context(), storeLogsOfType(""))
+	if err != nil || len(n) != 0 {
+		t.Errorf("refused requests wrote %d log entries (%v)", len(n), err)
+	}
+}
+
 func FuzzParseTokenRequest(f *testing.F) {
 	f.Add("application/x-www-form-urlencoded", "", "grant_type=client_credentials&client_id=a&client_secret=b&audience=c&scope=d%20e")
 	f.Add("application/json", "", `{"grant_type":"password","username":"u","password":"p","realm":"r","scope":null}`)
@@ -114,6 +165,12 @@ func FuzzParseTokenRequest(f *testing.F) {
 		if req.GrantType == "" {
 			t.Fatal("request without grant_type accepted")
 		}
+		for name, v := range map[string]string{"grant_type": req.GrantType, "client_id": req.ClientID, "client_secret": req.ClientSecret,
+			"audience": req.Audience, "scope": req.Scope, "username": req.Username, "password": req.Password, "realm": req.Realm} {
+			if !utf8.ValidString(v) || strings.ContainsRune(v, 0) || utf8.RuneCountInString(v) > stringParams[name] {
+				t.Fatalf("accepted %s %q", name, v)
+			}
+		}
 		if req.AuthMethod == authNone && req.ClientSecret != "" {
 			t.Fatal("secret present but auth method none")
 		}
@@ -121,4 +178,22 @@ func FuzzParseTokenRequest(f *testing.F) {
 			t.Fatal("basic auth without a Basic header")
 		}
 	})
+}
+
+func TestWriteInputError(t *testing.T) {
+	t.Parallel()
+	h := &Handler{}
+	req := httptest.NewRequest("POST", "/oauth/token?audience=%00", nil)
+	rec := httptest.NewRecorder()
+	if !h.WriteInputError(rec, req, inputcheck.URL(req.URL)) {
+		t.Fatal("/oauth/token not claimed")
+	}
+	if rec.Code != 400 || rec.Header().Get("Cache-Control") != "no-store" ||
+		rec.Body.String() != `{"error":"invalid_request","error_description":"Query parameter audience contains a NUL character"}` {
+		t.Fatalf("%d %v %s", rec.Code, rec.Header(), rec.Body)
+	}
+	req = httptest.NewRequest("GET", "/api/v2/users?q=%00", nil)
+	if h.WriteInputError(httptest.NewRecorder(), req, inputcheck.URL(req.URL)) {
+		t.Fatal("claimed a Management API path")
+	}
 }

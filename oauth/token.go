@@ -61,9 +61,11 @@ func (h *Handler) config() *configcache.Cache {
 	return &h.ownConfig
 }
 
-// Mount registers POST /oauth/token on mux.
+// Mount registers POST /oauth/token on mux, and an OAuth error for its
+// other methods (a token endpoint's answers are never cached).
 func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST /oauth/token", h.token)
+	mux.HandleFunc("/oauth/token", h.methodNotAllowed)
 }
 
 // grant is one grant type: how its client must authenticate, the tenant log
@@ -136,7 +138,7 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			writeJSON(w, http.StatusRequestEntityTooLarge, &tokenError{Code: "invalid_request", Description: "Request body too large"})
+			writeJSON(w, http.StatusRequestEntityTooLarge, errBodyTooLarge(tooLarge.Limit))
 			return
 		}
 		writeJSON(w, http.StatusBadRequest, invalidRequest("Could not read the request body"))
