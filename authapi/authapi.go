@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/keyhook/keyhook/store"
@@ -51,6 +52,17 @@ type legacyError struct {
 	Code        string `json:"code"`
 	Description any    `json:"description"`
 	StatusCode  int    `json:"statusCode"`
+}
+
+// WriteInputError answers a request to /dbconnections/… whose path or query
+// failed the server's input check, in the legacy error shape. It reports
+// false for other paths.
+func (h *Handler) WriteInputError(w http.ResponseWriter, r *http.Request, err error) bool {
+	if !strings.HasPrefix(r.URL.Path, "/dbconnections/") {
+		return false
+	}
+	writeLegacyError(w, http.StatusBadRequest, "BadRequestError", "invalid_request", "Invalid request: "+err.Error())
+	return true
 }
 
 func writeLegacyError(w http.ResponseWriter, status int, name, code string, description any) {

@@ -1,6 +1,7 @@
 package authapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/keyhook/keyhook"
+	"github.com/keyhook/keyhook/inputcheck"
 	"github.com/keyhook/keyhook/password"
 	"github.com/keyhook/keyhook/store"
 	"github.com/keyhook/keyhook/tenantlog"
@@ -39,8 +41,11 @@ type signupRequest struct {
 
 // parseSignup decodes and validates a signup body. The returned message is
 // user-facing.
-func parseSignup(r io.Reader) (*signupRequest, string) {
-	dec := json.NewDecoder(io.LimitReader(r, maxSignupBody+1))
+func parseSignup(body []byte) (*signupRequest, string) {
+	if err := inputcheck.JSON(body); err != nil {
+		return nil, "Invalid request body: " + err.Error()
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	var req signupRequest
 	if err := dec.Decode(&req); err != nil {
@@ -48,6 +53,22 @@ func parseSignup(r io.Reader) (*signupRequest, string) {
 	}
 	if dec.More() {
 		return nil, "Invalid request body: trailing data"
+	}
+	for _, f := range []struct {
+		name  string
+		value string
+		max   int
+	}{
+		{"client_id", req.ClientID, keyhook.MaxClientIDLen}, {"client_secret", req.ClientSecret, keyhook.MaxClientSecretLen},
+		{"connection", req.Connection, keyhook.MaxConnectionNameLen}, {"email", req.Email, keyhook.MaxEmailLen},
+		{"password", req.Password, keyhook.MaxPasswordLen}, {"username", req.Username, keyhook.MaxUsernameLen},
+		{"phone_number", req.PhoneNumber, keyhook.MaxPhoneNumberLen}, {"given_name", req.GivenName, keyhook.MaxGivenNameLen},
+		{"family_name", req.FamilyName, keyhook.MaxFamilyNameLen}, {"name", req.Name, keyhook.MaxNameLen},
+		{"nickname", req.Nickname, keyhook.MaxNicknameLen}, {"picture", req.Picture, keyhook.MaxURLLen},
+	} {
+		if n := utf8.RuneCountInString(f.value); n > f.max {
+			return nil, fmt.Sprintf("%s is too long (%d characters, maximum %d)", f.name, n, f.max)
+		}
 	}
 	switch {
 	case req.Connection == "":
@@ -60,19 +81,19 @@ func parseSignup(r io.Reader) (*signupRequest, string) {
 	if !validEmail(req.Email) {
 		return nil, "Invalid email address"
 	}
-	if len(req.UserMetadata) > 10 {
-		return nil, "user_metadata must have at most 10 properties"
+	if len(req.UserMetadata) > keyhook.MaxSignupMetadataFields {
+		return nil, fmt.Sprintf("user_metadata must have at most %d properties", keyhook.MaxSignupMetadataFields)
 	}
 	for k, v := range req.UserMetadata {
-		if utf8.RuneCountInString(k) > 100 {
-			return nil, fmt.Sprintf("user_metadata property name %q is longer than 100 characters", k[:20]+"…")
+		if utf8.RuneCountInString(k) > keyhook.MaxSignupMetadataKeyLen {
+			return nil, fmt.Sprintf("user_metadata property name %q… is longer than %d characters", string([]rune(k)[:20]), keyhook.MaxSignupMetadataKeyLen)
 		}
 		s, ok := v.(string)
 		if !ok {
 			return nil, fmt.Sprintf("user_metadata.%s must be a string", k)
 		}
-		if utf8.RuneCountInString(s) > 500 {
-			return nil, fmt.Sprintf("user_metadata.%s is longer than 500 characters", k)
+		if utf8.RuneCountInString(s) > keyhook.MaxSignupMetadataValueLen {
+			return nil, fmt.Sprintf("user_metadata.%s is longer than %d characters", k, keyhook.MaxSignupMetadataValueLen)
 		}
 	}
 	return &req, ""
@@ -80,12 +101,24 @@ func parseSignup(r io.Reader) (*signupRequest, string) {
 
 func validEmail(s string) bool {
 	at := strings.LastIndexByte(s, '@')
-	return at > 0 && at < len(s)-1 && !strings.ContainsAny(s, " \t\r\n") && len(s) <= 254
+	return at > 0 && at < len(s)-1 && !strings.ContainsAny(s, " \t\r\n")
 }
 
 func (h *Handler) signup(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	req, msg := parseSignup(r.Body)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxSignupBody))
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		// hapi's wording, which Auth0's Authentication API answers with.
+		writeLegacyError(w, http.StatusRequestEntityTooLarge, "PayloadTooLargeError", "payload_too_large",
+			fmt.Sprintf("Payload content length greater than maximum allowed: %d", tooLarge.Limit))
+		return
+	}
+	if err != nil {
+		writeLegacyError(w, http.StatusBadRequest, "BadRequestError", "invalid_signup", "Could not read the request body")
+		return
+	}
+	req, msg := parseSignup(body)
 	if req == nil {
 		writeLegacyError(w, http.StatusBadRequest, "BadRequestError", "invalid_signup", msg)
 		return

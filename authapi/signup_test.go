@@ -9,8 +9,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/keyhook/keyhook"
+	"github.com/keyhook/keyhook/inputcheck"
 	"github.com/keyhook/keyhook/jsrt"
 	"github.com/keyhook/keyhook/password"
 	"github.com/keyhook/keyhook/secretbox"
@@ -210,13 +212,26 @@ func TestSignupBadInput(t *testing.T) {
 		{"unknown connection", `{"connection":"Nope","email":"a@b.test","password":"correct horse"}`, "invalid_signup"},
 		{"unknown client", `{"client_id":"nope","connection":"Username-Password-Authentication","email":"a@b.test","password":"correct horse"}`, "invalid_signup"},
 		{"metadata not string", `{"connection":"Username-Password-Authentication","email":"a@b.test","password":"correct horse","user_metadata":{"a":1}}`, "invalid_signup"},
-		{"oversized", `{"connection":"Username-Password-Authentication","email":"a@b.test","password":"` + strings.Repeat("x", 70<<10) + `"}`, "invalid_signup"},
+		{"NUL escape in email", `{"connection":"Username-Password-Authentication","email":"a\u0000@b.test","password":"correct horse"}`, "invalid_signup"},
+		{"NUL escape in connection", `{"connection":"Username-Password-Authentication\u0000","email":"a@b.test","password":"correct horse"}`, "invalid_signup"},
+		{"NUL escape in a metadata name", `{"connection":"Username-Password-Authentication","email":"a@b.test","password":"correct horse","user_metadata":{"\u0000":"x"}}`, "invalid_signup"},
+		{"raw invalid UTF-8", "{\"connection\":\"Username-Password-Authentication\",\"email\":\"a@b.test\",\"password\":\"correct horse\",\"name\":\"\xff\"}", "invalid_signup"},
+		{"unpaired surrogate", `{"connection":"Username-Password-Authentication","email":"a@b.test","password":"correct horse","name":"\ud800"}`, "invalid_signup"},
+		{"name too long", `{"connection":"Username-Password-Authentication","email":"a@b.test","password":"correct horse","name":"` + strings.Repeat("n", 301) + `"}`, "invalid_signup"},
+		{"given_name too long", `{"connection":"Username-Password-Authentication","email":"a@b.test","password":"correct horse","given_name":"` + strings.Repeat("é", 151) + `"}`, "invalid_signup"},
+		{"email too long", `{"connection":"Username-Password-Authentication","email":"` + strings.Repeat("a", 250) + `@b.test","password":"correct horse"}`, "invalid_signup"},
+		{"password too long", `{"connection":"Username-Password-Authentication","email":"a@b.test","password":"` + strings.Repeat("p", 1025) + `"}`, "invalid_signup"},
 	}
 	for _, tt := range tests {
 		code, body := b.signup(t, tt.body)
-		if code != 400 || body["code"] != tt.code || body["description"] == "" {
+		if code != 400 || body["code"] != tt.code || body["description"] == "" || body["statusCode"] != 400.0 {
 			t.Errorf("%s: %d %v, want 400 %s", tt.name, code, body, tt.code)
 		}
+	}
+	code, body := b.signup(t, `{"connection":"Username-Password-Authentication","email":"a@b.test","password":"`+strings.Repeat("x", 10<<20)+`"}`)
+	if code != 413 || body["code"] != "payload_too_large" || body["statusCode"] != 413.0 ||
+		body["description"] != "Payload content length greater than maximum allowed: 65536" {
+		t.Errorf("10 MB body: %d %v", code, body)
 	}
 	if n := len(b.users(t)); n != 0 {
 		t.Errorf("bad input stored %d users", n)
@@ -227,17 +242,52 @@ func FuzzParseSignup(f *testing.F) {
 	for _, s := range []string{
 		`{"connection":"c","email":"a@b.test","password":"correct horse"}`,
 		`{"connection":"c","email":"a@b.test","password":"x","user_metadata":{"a":"b"}}`,
-		`{`, `null`, `[]`, `{"email":1}`,
+		`{`, `null`, `[]`, `{"email":1}`, `{"connection":"c","email":"a@b.test","password":"x","name":"\u0000"}`,
+		`{"connection":"c","email":"a@b.test","password":"x","user_metadata":{"\ud800":"b"}}`,
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
-		req, msg := parseSignup(strings.NewReader(body))
+		req, msg := parseSignup([]byte(body))
 		if (req == nil) == (msg == "") {
 			t.Fatalf("parseSignup(%q) = %v, %q: exactly one must be set", body, req, msg)
 		}
-		if req != nil && (req.Connection == "" || req.Email == "" || req.Password == "") {
+		if req == nil {
+			return
+		}
+		if req.Connection == "" || req.Email == "" || req.Password == "" {
 			t.Fatalf("accepted a body missing required fields: %q", body)
 		}
+		for _, s := range []string{req.ClientID, req.ClientSecret, req.Connection, req.Email, req.Password, req.Username,
+			req.PhoneNumber, req.GivenName, req.FamilyName, req.Name, req.Nickname, req.Picture} {
+			if !utf8.ValidString(s) || strings.ContainsRune(s, 0) || utf8.RuneCountInString(s) > keyhook.MaxPasswordLen {
+				t.Fatalf("accepted %q from %q", s, body)
+			}
+		}
+		for k, v := range req.UserMetadata {
+			s, _ := v.(string)
+			if strings.ContainsRune(k, 0) || strings.ContainsRune(s, 0) || !utf8.ValidString(k) || !utf8.ValidString(s) {
+				t.Fatalf("accepted metadata %q: %q from %q", k, s, body)
+			}
+		}
 	})
+}
+
+func TestWriteInputError(t *testing.T) {
+	t.Parallel()
+	h := &Handler{}
+	req := httptest.NewRequest("POST", "/dbconnections/signup?connection=%00", nil)
+	rec := httptest.NewRecorder()
+	if !h.WriteInputError(rec, req, inputcheck.URL(req.URL)) {
+		t.Fatal("/dbconnections/signup not claimed")
+	}
+	var body map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || rec.Code != 400 || body["name"] != "BadRequestError" ||
+		body["statusCode"] != 400.0 || body["description"] != `Invalid request: query parameter "connection" contains a NUL character` {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	req = httptest.NewRequest("GET", "/oauth/token?x=%00", nil)
+	if h.WriteInputError(httptest.NewRecorder(), req, inputcheck.URL(req.URL)) {
+		t.Fatal("claimed a path outside /dbconnections/")
+	}
 }
