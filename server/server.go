@@ -1,17 +1,25 @@
 // Package server assembles the http.Handler that both listeners serve: each
 // API package mounts its own routes; this package adds health, readiness,
-// Prometheus metrics, panic recovery and request metrics.
+// Prometheus metrics, panic recovery, request metrics, the security headers
+// of every response, the input check of every path and query, and a
+// debug-level log line per request.
 //
-// It imports store and the Prometheus client; API packages are passed in as
-// Mounters so this package does not depend on them.
+// It imports inputcheck, reqlog and the Prometheus client; API packages are
+// passed in as Mounters so this package does not depend on them.
 package server
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/keyhook/keyhook/inputcheck"
+	"github.com/keyhook/keyhook/reqlog"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -21,6 +29,14 @@ import (
 // Mounter is an API package's handler.
 type Mounter interface {
 	Mount(mux *http.ServeMux)
+}
+
+// InputErrorWriter is implemented by Mounters that answer, in their own
+// error shape, a request to one of their paths whose path or query failed
+// inputcheck.URL. WriteInputError reports false for paths that are not the
+// package's; the server then answers in plain JSON.
+type InputErrorWriter interface {
+	WriteInputError(w http.ResponseWriter, r *http.Request, err error) bool
 }
 
 // Pinger checks the database for /readyz.
@@ -75,19 +91,31 @@ func New(cfg Config) http.Handler {
 		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	var inputWriters []InputErrorWriter
 	for _, m := range cfg.Mounts {
 		m.Mount(mux)
+		if iw, ok := m.(InputErrorWriter); ok {
+			inputWriters = append(inputWriters, iw)
+		}
 	}
-	return instrument(mux, logger, requests, duration)
+	return instrument(mux, logger, requests, duration, inputWriters)
 }
 
-// instrument recovers panics (answering 500 only if nothing was written) and
+// instrument recovers panics (answering 500 only if nothing was written),
 // counts requests by the pattern that matched, never the raw path, so ids do
-// not explode the label space.
-func instrument(mux *http.ServeMux, logger *slog.Logger, requests *prometheus.CounterVec, duration *prometheus.HistogramVec) http.Handler {
+// not explode the label space, and logs one debug line per request. Before
+// the mux it sets the security headers and refuses a path or query that is
+// not valid UTF-8 or holds a NUL, so no route can forget to.
+func instrument(mux *http.ServeMux, logger *slog.Logger, requests *prometheus.CounterVec, duration *prometheus.HistogramVec, inputWriters []InputErrorWriter) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
+		var note *reqlog.Note
+		if logger.Enabled(r.Context(), slog.LevelDebug) {
+			var ctx context.Context
+			ctx, note = reqlog.With(r.Context())
+			r = r.WithContext(ctx)
+		}
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
@@ -108,11 +136,81 @@ func instrument(mux *http.ServeMux, logger *slog.Logger, requests *prometheus.Co
 			if code == 0 {
 				code = http.StatusOK
 			}
+			elapsed := time.Since(start)
 			requests.WithLabelValues(route, strconv.Itoa(code)).Inc()
-			duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
+			duration.WithLabelValues(route).Observe(elapsed.Seconds())
+			if note != nil {
+				logRequest(r, logger, route, code, elapsed, note)
+			}
 		}()
+		setSecurityHeaders(sw.Header(), r)
+		if err := inputcheck.URL(r.URL); err != nil {
+			writeInputError(sw, r, err, inputWriters)
+			return
+		}
 		mux.ServeHTTP(sw, r)
 	})
+}
+
+// logRequest writes the request's debug line: what a user running with
+// --log-level debug needs to see what their tools send. Never the query
+// (it may carry credentials), a body, a header value or a token.
+func logRequest(r *http.Request, logger *slog.Logger, route string, status int, elapsed time.Duration, note *reqlog.Note) {
+	attrs := []slog.Attr{
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.EscapedPath()),
+		slog.String("route", route),
+		slog.Int("status", status),
+		slog.Duration("duration", elapsed),
+	}
+	if id := note.ClientID(); id != "" {
+		attrs = append(attrs, slog.String("client_id", id))
+	}
+	if ua := r.UserAgent(); ua != "" {
+		attrs = append(attrs, slog.String("user_agent", ua))
+	}
+	logger.LogAttrs(r.Context(), slog.LevelDebug, "request", attrs...)
+}
+
+// hstsMaxAge is one year, what HSTS preload lists ask for; subdomains are
+// left to their own servers.
+const hstsMaxAge = "max-age=31536000"
+
+// setSecurityHeaders sets what every response carries: nosniff, and on
+// HTTPS, HSTS. HSTS is left off for localhost and IP addresses: browsers
+// apply it to every port of the host, so on a developer's machine it would
+// force every other local site onto HTTPS (and RFC 6797 §8.1 has browsers
+// ignore it for IP addresses anyway).
+func setSecurityHeaders(h http.Header, r *http.Request) {
+	h.Set("X-Content-Type-Options", "nosniff")
+	if r.TLS != nil && !isLocalHost(r.Host) {
+		h.Set("Strict-Transport-Security", hstsMaxAge)
+	}
+}
+
+func isLocalHost(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		host = hostport
+	}
+	host = strings.ToLower(strings.TrimSuffix(strings.Trim(host, "[]"), "."))
+	return host == "localhost" || strings.HasSuffix(host, ".localhost") || net.ParseIP(host) != nil
+}
+
+// writeInputError lets the API that owns the path answer in its error
+// shape, or answers in plain JSON.
+func writeInputError(w http.ResponseWriter, r *http.Request, err error, writers []InputErrorWriter) {
+	for _, iw := range writers {
+		if iw.WriteInputError(w, r, err) {
+			return
+		}
+	}
+	body, _ := json.Marshal(map[string]any{
+		"statusCode": http.StatusBadRequest, "error": http.StatusText(http.StatusBadRequest), "message": err.Error(),
+	})
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusBadRequest)
+	_, _ = w.Write(append(body, '\n'))
 }
 
 type statusWriter struct {
