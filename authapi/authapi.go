@@ -4,7 +4,8 @@
 // before anything is stored; non-blocking ones are enqueued in the same
 // transaction as the change.
 //
-// It imports the domain package, store, trigger, password and tenantlog.
+// It imports the domain package, store, trigger, password, tenantlog,
+// inputcheck and reqlog.
 package authapi
 
 import (

@@ -15,6 +15,7 @@ import (
 	"github.com/keyhook/keyhook"
 	"github.com/keyhook/keyhook/inputcheck"
 	"github.com/keyhook/keyhook/password"
+	"github.com/keyhook/keyhook/reqlog"
 	"github.com/keyhook/keyhook/store"
 	"github.com/keyhook/keyhook/tenantlog"
 	"github.com/keyhook/keyhook/trigger"
@@ -123,6 +124,7 @@ func (h *Handler) signup(w http.ResponseWriter, r *http.Request) {
 		writeLegacyError(w, http.StatusBadRequest, "BadRequestError", "invalid_signup", msg)
 		return
 	}
+	reqlog.SetClientID(ctx, req.ClientID)
 	conn, err := h.Store.ConnectionGetByName(ctx, req.Connection)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && conn.Strategy != "auth0") {
 		writeLegacyError(w, http.StatusBadRequest, "BadRequestError", "invalid_signup", "Connection does not exist or is not a database connection")

@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/http"
 	"strings"
+
+	"github.com/keyhook/keyhook/reqlog"
 )
 
 // TokenVerifier checks a JWT's signature, algorithm, exp and nbf and
@@ -150,6 +152,7 @@ func (h *Handler) guard(pattern string, scopes []string, fn func(http.ResponseWr
 			ctx = context.WithValue(ctx, authErrKey{}, ae)
 		} else {
 			ctx = context.WithValue(ctx, principalKey{}, p)
+			reqlog.SetClientID(ctx, p.clientID)
 		}
 		limited.ServeHTTP(w, r.WithContext(ctx))
 	})

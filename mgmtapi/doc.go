@@ -7,6 +7,12 @@
 // paginates the way Auth0 does, and maps domain and storage errors to
 // Auth0's error shape in one place (errors.go).
 //
+// Bodies are checked where they are read (body.go, limits.go): each route's
+// size cap, the limit of every value from keyhook's table, no NUL and valid
+// UTF-8; paths and queries are checked by the server, which asks
+// WriteInputError for the answer.
+//
 // It imports the domain package, store, password, tenantlog, trigger, jsrt,
-// ratelimit, github.com/Masterminds/semver/v3 and the standard library.
+// ratelimit, inputcheck, reqlog, github.com/Masterminds/semver/v3 and the
+// standard library.
 package mgmtapi

@@ -11,6 +11,7 @@ import (
 
 	"github.com/keyhook/keyhook"
 	"github.com/keyhook/keyhook/inputcheck"
+	"github.com/keyhook/keyhook/reqlog"
 )
 
 // TestBodyRulesNameRoutes keeps the table of body rules in step with the
@@ -327,4 +328,19 @@ func FuzzUserBody(f *testing.F) {
 			t.Fatalf("%s %q stored a NUL: %s", method, body, rec.Body)
 		}
 	})
+}
+
+// TestClientIDRecorded: the Management API tells the server's request log
+// which client's token called.
+func TestClientIDRecorded(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx, note := reqlog.With(t.Context())
+	req := httptest.NewRequest("GET", "/api/v2/hooks", nil).WithContext(ctx)
+	req.Header.Set("Authorization", "Bearer "+b.admin)
+	rec := httptest.NewRecorder()
+	b.mux.ServeHTTP(rec, req)
+	if rec.Code != 200 || note.ClientID() != "admin-client" {
+		t.Fatalf("%d, client id %q", rec.Code, note.ClientID())
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/keyhook/keyhook/inputcheck"
+	"github.com/keyhook/keyhook/reqlog"
 )
 
 func basic(id, secret string) string {
@@ -195,5 +196,22 @@ func TestWriteInputError(t *testing.T) {
 	req = httptest.NewRequest("GET", "/api/v2/users?q=%00", nil)
 	if h.WriteInputError(httptest.NewRecorder(), req, inputcheck.URL(req.URL)) {
 		t.Fatal("claimed a Management API path")
+	}
+}
+
+// TestClientIDRecorded: the token endpoint tells the server's request log
+// which client called.
+func TestClientIDRecorded(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	mux := http.NewServeMux()
+	b.handler.Mount(mux)
+	ctx, note := reqlog.With(t.Context())
+	req := httptest.NewRequest("POST", "/oauth/token", strings.NewReader(b.m2mParams().Encode())).WithContext(ctx)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, req)
+	if rec.Code != 200 || note.ClientID() != b.m2m.ClientID {
+		t.Fatalf("%d, client id %q, want %q", rec.Code, note.ClientID(), b.m2m.ClientID)
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/keyhook/keyhook"
 	"github.com/keyhook/keyhook/configcache"
+	"github.com/keyhook/keyhook/reqlog"
 	"github.com/keyhook/keyhook/signer"
 	"github.com/keyhook/keyhook/store"
 	"github.com/keyhook/keyhook/tenantlog"
@@ -149,6 +150,7 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, terr)
 		return
 	}
+	reqlog.SetClientID(r.Context(), req.ClientID)
 	g, ok := grants[req.GrantType]
 	if !ok {
 		h.writeError(w, r, &tokenError{Status: http.StatusBadRequest, Code: "unsupported_grant_type",
