@@ -25,29 +25,23 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET /.well-known/jwks.json", h.jwks)
 }
 
-// Configuration is the discovery document.
+// Configuration is the discovery document. It lists only what keyhook
+// serves: the token endpoint and the key set. authorization_endpoint,
+// userinfo_endpoint, revocation_endpoint, end_session_endpoint and the
+// authorization request's capabilities (response types and modes, PKCE
+// methods) join it as those endpoints land; a client told of an endpoint
+// that answers 404 fails later and more confusingly than one told nothing.
 type Configuration struct {
 	Issuer                            string   `json:"issuer"`
-	AuthorizationEndpoint             string   `json:"authorization_endpoint"`
 	TokenEndpoint                     string   `json:"token_endpoint"`
-	DeviceAuthorizationEndpoint       string   `json:"device_authorization_endpoint"`
-	UserinfoEndpoint                  string   `json:"userinfo_endpoint"`
-	MFAChallengeEndpoint              string   `json:"mfa_challenge_endpoint"`
 	JWKSURI                           string   `json:"jwks_uri"`
-	RegistrationEndpoint              string   `json:"registration_endpoint"`
-	RevocationEndpoint                string   `json:"revocation_endpoint"`
 	ScopesSupported                   []string `json:"scopes_supported"`
-	ResponseTypesSupported            []string `json:"response_types_supported"`
-	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported"`
-	ResponseModesSupported            []string `json:"response_modes_supported"`
 	SubjectTypesSupported             []string `json:"subject_types_supported"`
 	IDTokenSigningAlgValuesSupported  []string `json:"id_token_signing_alg_values_supported"`
 	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
-	TokenEndpointAuthSigningAlgs      []string `json:"token_endpoint_auth_signing_alg_values_supported"`
 	ClaimsSupported                   []string `json:"claims_supported"`
 	RequestURIParameterSupported      bool     `json:"request_uri_parameter_supported"`
 	RequestParameterSupported         bool     `json:"request_parameter_supported"`
-	EndSessionEndpoint                string   `json:"end_session_endpoint"`
 }
 
 // NewConfiguration builds the discovery document for issuer (a trailing
@@ -57,31 +51,21 @@ func NewConfiguration(issuer string) Configuration {
 		issuer += "/"
 	}
 	return Configuration{
-		Issuer:                      issuer,
-		AuthorizationEndpoint:       issuer + "authorize",
-		TokenEndpoint:               issuer + "oauth/token",
-		DeviceAuthorizationEndpoint: issuer + "oauth/device/code",
-		UserinfoEndpoint:            issuer + "userinfo",
-		MFAChallengeEndpoint:        issuer + "mfa/challenge",
-		JWKSURI:                     issuer + ".well-known/jwks.json",
-		RegistrationEndpoint:        issuer + "oidc/register",
-		RevocationEndpoint:          issuer + "oauth/revoke",
+		Issuer:        issuer,
+		TokenEndpoint: issuer + "oauth/token",
+		JWKSURI:       issuer + ".well-known/jwks.json",
 		ScopesSupported: []string{"openid", "profile", "offline_access", "name", "given_name", "family_name",
 			"nickname", "email", "email_verified", "picture", "created_at", "identities", "phone", "address"},
-		ResponseTypesSupported: []string{"code", "token", "id_token", "code token", "code id_token",
-			"token id_token", "code token id_token"},
-		CodeChallengeMethodsSupported:     []string{"S256", "plain"},
-		ResponseModesSupported:            []string{"query", "fragment", "form_post"},
-		SubjectTypesSupported:             []string{"public"},
-		IDTokenSigningAlgValuesSupported:  []string{"HS256", "RS256", "PS256"},
-		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "tls_client_auth", "self_signed_tls_client_auth"},
-		TokenEndpointAuthSigningAlgs:      []string{"RS256", "RS384", "PS256"},
+		SubjectTypesSupported: []string{"public"},
+		// The signer signs RS256 only.
+		IDTokenSigningAlgValuesSupported: []string{"RS256"},
+		// "none" is a public client sending only its client_id.
+		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "none"},
 		ClaimsSupported: []string{"aud", "auth_time", "created_at", "email", "email_verified", "exp",
 			"family_name", "given_name", "iat", "identities", "iss", "name", "nickname", "phone_number",
 			"picture", "sub"},
 		RequestURIParameterSupported: false,
 		RequestParameterSupported:    false,
-		EndSessionEndpoint:           issuer + "oidc/logout",
 	}
 }
 
