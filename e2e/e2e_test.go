@@ -195,7 +195,8 @@ func runSuite(t *testing.T, bin, node, e2eDir string, files []string, databaseUR
 	srv.checkAlive(t)
 }
 
-func startServer(t *testing.T, bin, databaseURL string) *server {
+// startServer starts `keyhook serve` on fresh ports and data dir; extra are further flags.
+func startServer(t *testing.T, bin, databaseURL string, extra ...string) *server {
 	t.Helper()
 	dataDir := t.TempDir()
 	logDir := t.TempDir()
@@ -214,6 +215,7 @@ func startServer(t *testing.T, bin, databaseURL string) *server {
 	if databaseURL != "" {
 		args = append(args, "--database", databaseURL)
 	}
+	args = append(args, extra...)
 	logFile, err := os.Create(srv.logPath)
 	if err != nil {
 		t.Fatal(err)
