@@ -134,7 +134,9 @@ func hygieneSuite(t *testing.T, bin, databaseURL string) {
 				a.body["description"] != nil
 		}
 	}
-	plain := func(a answer) bool { return a.status == 400 && a.body["statusCode"] == 400.0 && a.body["message"] != nil }
+	plain := func(a answer) bool {
+		return a.status == 400 && a.body["statusCode"] == 400.0 && a.body["message"] != nil
+	}
 	form := "application/x-www-form-urlencoded"
 	signup := func(email, connection string) string {
 		b, _ := json.Marshal(map[string]string{"connection": connection, "email": email, "password": "Correct-Horse-7-battery"})
@@ -171,8 +173,12 @@ func hygieneSuite(t *testing.T, bin, databaseURL string) {
 		}, mgmt(400, "invalid_body")},
 		{"client name NUL", func() answer { return c.admin("POST", "/api/v2/clients", `{"name":"a\u0000"}`) }, mgmt(400, "invalid_body")},
 		{"mgmt 10 MB body", func() answer { return c.admin("POST", "/api/v2/users", `{"name":"`+huge+`"}`) }, mgmt(413, "")},
-		{"signup email NUL", func() answer { return c.send("POST", "/dbconnections/signup", "application/json", signup("x\u0000@b.test", conn)) }, legacy(400)},
-		{"signup connection NUL", func() answer { return c.send("POST", "/dbconnections/signup", "application/json", signup("x@b.test", conn+"\u0000")) }, legacy(400)},
+		{"signup email NUL", func() answer {
+			return c.send("POST", "/dbconnections/signup", "application/json", signup("x\u0000@b.test", conn))
+		}, legacy(400)},
+		{"signup connection NUL", func() answer {
+			return c.send("POST", "/dbconnections/signup", "application/json", signup("x@b.test", conn+"\u0000"))
+		}, legacy(400)},
 		{"signup invalid UTF-8", func() answer {
 			return c.send("POST", "/dbconnections/signup", "application/json", "{\"connection\":\""+conn+"\",\"email\":\"\xff@b.test\",\"password\":\"Correct-Horse-7-battery\"}")
 		}, legacy(400)},
@@ -194,7 +200,9 @@ func hygieneSuite(t *testing.T, bin, databaseURL string) {
 		{"token Basic NUL", func() answer {
 			return c.send("POST", "/oauth/token", form, "grant_type=client_credentials", "Authorization", "Basic YQBiOmM=") // "a\x00b:c"
 		}, oauth(400)},
-		{"token query NUL", func() answer { return c.send("POST", "/oauth/token?audience=%00", form, "grant_type=client_credentials") }, oauth(400)},
+		{"token query NUL", func() answer {
+			return c.send("POST", "/oauth/token?audience=%00", form, "grant_type=client_credentials")
+		}, oauth(400)},
 		{"token 10 MB body", func() answer { return c.send("POST", "/oauth/token", form, "scope="+huge) }, oauth(413)},
 		{"discovery query NUL", func() answer { return c.send("GET", "/.well-known/openid-configuration?x=%00", "", "") }, plain},
 		{"healthz path", func() answer { return c.send("GET", "/healthz%00", "", "") }, plain},
