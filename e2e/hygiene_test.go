@@ -200,6 +200,13 @@ func hygieneSuite(t *testing.T, bin, databaseURL string) {
 		{"token Basic NUL", func() answer {
 			return c.send("POST", "/oauth/token", form, "grant_type=client_credentials", "Authorization", "Basic YQBiOmM=") // "a\x00b:c"
 		}, oauth(400)},
+		{"token User-Agent invalid UTF-8", func() answer {
+			return c.send("POST", "/oauth/token", form, "grant_type=client_credentials&client_id="+adminClientID+"&client_secret="+adminClientSecret+
+				"&audience="+url.QueryEscape(issuer+"api/v2/"), "User-Agent", "tool/\xff")
+		}, oauth(400)},
+		{"signup Accept-Language invalid UTF-8", func() answer {
+			return c.send("POST", "/dbconnections/signup", "application/json", signup("x@b.test", conn), "Accept-Language", "\xc3")
+		}, legacy(400)},
 		{"token query NUL", func() answer {
 			return c.send("POST", "/oauth/token?audience=%00", form, "grant_type=client_credentials")
 		}, oauth(400)},

@@ -14,6 +14,7 @@ package inputcheck
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"unicode/utf8"
@@ -75,6 +76,27 @@ func problem(s string) Problem {
 func String(part Part, name, s string) error {
 	if p := problem(s); p != "" {
 		return &Error{Part: part, Name: name, Problem: p}
+	}
+	return nil
+}
+
+// storedHeaders are the request headers keyhook keeps (the tenant log's
+// user_agent) or hands to scripts (the request language). Go's server
+// already refuses control characters in header values, not invalid UTF-8.
+var storedHeaders = []string{"User-Agent", "Accept-Language"}
+
+// Request checks what every request carries before its route reads it:
+// the URL, and the header values keyhook stores or passes on.
+func Request(r *http.Request) error {
+	if err := URL(r.URL); err != nil {
+		return err
+	}
+	for _, name := range storedHeaders {
+		for _, v := range r.Header.Values(name) {
+			if err := String(Header, name, v); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

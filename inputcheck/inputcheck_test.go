@@ -3,6 +3,8 @@ package inputcheck
 import (
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -265,4 +267,28 @@ func FuzzForm(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestRequest(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name, target string
+		header       http.Header
+		part         Part
+		want         Problem
+	}{
+		{"clean", "/a?b=c", http.Header{"User-Agent": {"node-auth0/4.0 é"}, "Accept-Language": {"fr-CA"}}, "", ""},
+		{"query", "/a?b=%00", nil, Query, NUL},
+		{"user agent", "/a", http.Header{"User-Agent": {"x\xff"}}, Header, InvalidUTF8},
+		{"accept language, second value", "/a", http.Header{"Accept-Language": {"en", "\xc3"}}, Header, InvalidUTF8},
+		{"other headers are not judged", "/a", http.Header{"X-Custom": {"\xff"}}, "", ""},
+	} {
+		r := httptest.NewRequest("GET", tt.target, nil)
+		for k, vs := range tt.header {
+			r.Header[k] = vs
+		}
+		if got := problemOf(t, Request(r), tt.part); got != tt.want {
+			t.Errorf("%s: %v, want %q", tt.name, Request(r), tt.want)
+		}
+	}
 }

@@ -175,7 +175,7 @@ func inputError(err error) *apiError {
 	case inputcheck.Query:
 		return badQuery("%s", detail)
 	case inputcheck.Header:
-		return newError(http.StatusBadRequest, "invalid_headers", "Header validation error: %s.", detail)
+		return newError(http.StatusBadRequest, "invalid_headers", "Header validation error: 'String %s' on header %s.", ie.Problem, ie.Name)
 	}
 	return payloadError("%s", detail)
 }

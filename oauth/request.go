@@ -214,8 +214,10 @@ func badText(err error) *tokenError {
 		return invalidRequest("Parameter " + ie.Name + " " + string(ie.Problem))
 	case ie.Part == inputcheck.Query && ie.Name != "":
 		return invalidRequest("Query parameter " + ie.Name + " " + string(ie.Problem))
-	case ie.Part == inputcheck.Header:
+	case ie.Part == inputcheck.Header && ie.Name == "Authorization":
 		return invalidRequest("The client credentials in the Authorization header " + string(ie.Problem))
+	case ie.Part == inputcheck.Header:
+		return invalidRequest("Header " + ie.Name + " " + string(ie.Problem))
 	}
 	return invalidRequest("The request " + string(ie.Part) + " " + string(ie.Problem))
 }

@@ -79,6 +79,17 @@ func TestInputCheck(t *testing.T) {
 			t.Errorf("GET %s: %d %s, want 400 %s", tt.target, resp.StatusCode, body, tt.want)
 		}
 	}
+	req, _ := http.NewRequest("GET", srv.URL+"/shaped/ok", nil)
+	req.Header.Set("User-Agent", "tool/\xff")
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || string(body) != `{"shaped":"header \"User-Agent\" is not valid UTF-8"}` {
+		t.Errorf("invalid User-Agent: %d %s", resp.StatusCode, body)
+	}
 	if n := api.reached.Load(); n != 0 {
 		t.Errorf("%d refused requests reached the handler", n)
 	}

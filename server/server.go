@@ -32,9 +32,10 @@ type Mounter interface {
 }
 
 // InputErrorWriter is implemented by Mounters that answer, in their own
-// error shape, a request to one of their paths whose path or query failed
-// inputcheck.URL. WriteInputError reports false for paths that are not the
-// package's; the server then answers in plain JSON.
+// error shape, a request to one of their paths that failed
+// inputcheck.Request (its path, its query or a header it stores); err is
+// an *inputcheck.Error. WriteInputError reports false for paths that are
+// not the package's; the server then answers in plain JSON.
 type InputErrorWriter interface {
 	WriteInputError(w http.ResponseWriter, r *http.Request, err error) bool
 }
@@ -104,8 +105,8 @@ func New(cfg Config) http.Handler {
 // instrument recovers panics (answering 500 only if nothing was written),
 // counts requests by the pattern that matched, never the raw path, so ids do
 // not explode the label space, and logs one debug line per request. Before
-// the mux it sets the security headers and refuses a path or query that is
-// not valid UTF-8 or holds a NUL, so no route can forget to.
+// the mux it sets the security headers and refuses a path, query or stored
+// header that is not valid UTF-8 or holds a NUL, so no route can forget to.
 func instrument(mux *http.ServeMux, logger *slog.Logger, requests *prometheus.CounterVec, duration *prometheus.HistogramVec, inputWriters []InputErrorWriter) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -144,7 +145,7 @@ func instrument(mux *http.ServeMux, logger *slog.Logger, requests *prometheus.Co
 			}
 		}()
 		setSecurityHeaders(sw.Header(), r)
-		if err := inputcheck.URL(r.URL); err != nil {
+		if err := inputcheck.Request(r); err != nil {
 			writeInputError(sw, r, err, inputWriters)
 			return
 		}

@@ -105,7 +105,7 @@ Environment:
 	f.DurationVar(&o.jobTimeout, "job-timeout", 60*time.Second, "time limit of one attempt of a non-blocking hook (post-user-registration, post-change-password); a job a crash left running is retried 20-50s after this limit")
 	f.Float64Var(&o.rateLimit, "mgmt-rate-limit", 50, "Management API requests per second per client (0 disables)")
 	f.IntVar(&o.rateBurst, "mgmt-rate-burst", 100, "Management API burst size per client")
-	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug (adds one line per request), info, warn, error")
 	return cmd
 }
 
