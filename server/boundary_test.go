@@ -122,10 +122,10 @@ func TestSecurityHeaders(t *testing.T) {
 	}{
 		{secure, "auth.example.test", "max-age=31536000"},
 		{secure, "auth.example.test:8443", "max-age=31536000"},
-		{secure, "localhost:8443", ""},
-		{secure, "dev.localhost", ""},
-		{secure, "", ""}, // 127.0.0.1:port
-		{secure, "[::1]:8443", ""},
+		{secure, "localhost:8443", "max-age=31536000"},
+		{secure, "dev.localhost", "max-age=31536000"},
+		{secure, "", "max-age=31536000"}, // 127.0.0.1:port
+		{secure, "[::1]:8443", "max-age=31536000"},
 		{plain, "auth.example.test", ""},
 	} {
 		resp, _ := do(t, tt.srv.Client(), "GET", tt.srv.URL+"/healthz", tt.host)

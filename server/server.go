@@ -12,10 +12,8 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/keyhook/keyhook/inputcheck"
@@ -178,24 +176,16 @@ func logRequest(r *http.Request, logger *slog.Logger, route string, status int, 
 const hstsMaxAge = "max-age=31536000"
 
 // setSecurityHeaders sets what every response carries: nosniff, and on
-// HTTPS, HSTS. HSTS is left off for localhost and IP addresses: browsers
-// apply it to every port of the host, so on a developer's machine it would
-// force every other local site onto HTTPS (and RFC 6797 §8.1 has browsers
-// ignore it for IP addresses anyway).
+// HTTPS, HSTS — for every host, localhost included, because the issuer is
+// an https URL and a downgrade to HTTP would expose tokens and passwords.
+// (Browsers apply it to every port of the host; a developer who also runs
+// plain-HTTP sites on localhost can clear it in the browser. RFC 6797 §8.1
+// has browsers ignore it for IP addresses.)
 func setSecurityHeaders(h http.Header, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
-	if r.TLS != nil && !isLocalHost(r.Host) {
+	if r.TLS != nil {
 		h.Set("Strict-Transport-Security", hstsMaxAge)
 	}
-}
-
-func isLocalHost(hostport string) bool {
-	host, _, err := net.SplitHostPort(hostport)
-	if err != nil {
-		host = hostport
-	}
-	host = strings.ToLower(strings.TrimSuffix(strings.Trim(host, "[]"), "."))
-	return host == "localhost" || strings.HasSuffix(host, ".localhost") || net.ParseIP(host) != nil
 }
 
 // writeInputError lets the API that owns the path answer in its error
