@@ -44,6 +44,8 @@ const (
 	LogFailedPostUserRegistrationHook = "fpurh"
 	LogSuccessAPIOperation            = "sapi"
 	LogAPILimit                       = "api_limit"
+	LogBlockedAccount                 = "limit_wc"
+	LogBlockedIP                      = "limit_mu"
 )
 
 // HookExecution is the record of one hook run, attached to the log entry of

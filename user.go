@@ -67,6 +67,21 @@ type Connection struct {
 // DefaultDatabaseConnection is the connection created on first start.
 const DefaultDatabaseConnection = "Username-Password-Authentication"
 
+// DefaultMaxLoginFailures is Auth0's brute-force protection threshold: that
+// many consecutive failed logins of one user from one IP address block the
+// pair.
+const DefaultMaxLoginFailures = 10
+
+// LoginIdentifier is the form a login identifier (email or username) is
+// recorded and matched in for brute-force protection: emails folded to lower
+// case, as user lookups fold them; usernames as they are.
+func LoginIdentifier(s string) string {
+	if strings.Contains(s, "@") {
+		return strings.ToLower(s)
+	}
+	return s
+}
+
 // LogName is the name tenant logs show for the user (user_name): the email,
 // else the username, else the phone number.
 func (u *User) LogName() string {

@@ -5,7 +5,7 @@
 // transaction as the change.
 //
 // It imports the domain package, store, trigger, password, tenantlog,
-// inputcheck and reqlog.
+// inputcheck, reqlog and ratelimit.
 package authapi
 
 import (
@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/keyhook/keyhook/ratelimit"
 	"github.com/keyhook/keyhook/store"
 	"github.com/keyhook/keyhook/trigger"
 )
@@ -25,6 +26,10 @@ type Handler struct {
 	Triggers *trigger.Engine
 	Logger   *slog.Logger
 	Now      func() time.Time
+
+	// SignupsPerIP throttles signups per IP address (Auth0's suspicious IP
+	// throttling); nil does not throttle.
+	SignupsPerIP *ratelimit.Limiter
 }
 
 // Mount registers the routes on mux.

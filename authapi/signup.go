@@ -107,6 +107,9 @@ func validEmail(s string) bool {
 
 func (h *Handler) signup(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	if !h.throttleSignup(w, r) {
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxSignupBody))
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
@@ -146,8 +149,13 @@ func (h *Handler) signup(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if reason := password.CheckPolicy(req.Password); reason != "" {
-		writeLegacyError(w, http.StatusBadRequest, "PasswordStrengthError", "invalid_password", reason)
+	policy, err := password.NewPolicy(conn.PasswordPolicy, conn.PasswordMinLength)
+	if err != nil {
+		h.internal(w, "password policy of "+conn.Name, err)
+		return
+	}
+	if serr := policy.Check(req.Password); serr != nil {
+		writeStrengthError(w, serr)
 		return
 	}
 	now := h.now()

@@ -86,7 +86,7 @@ func (b *testBundle) logs(t *testing.T, typ string) []keyhook.LogEntry {
 func TestSignup(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	code, body := b.signup(t, `{"connection":"Username-Password-Authentication","email":"Ann@Example.test","password":"correct horse","username":"ann","user_metadata":{"color":"blue"}}`)
+	code, body := b.signup(t, `{"connection":"Username-Password-Authentication","email":"Ann@Example.test","password":"Correct horse 1","username":"ann","user_metadata":{"color":"blue"}}`)
 	if code != 200 {
 		t.Fatalf("status %d: %v", code, body)
 	}
@@ -101,7 +101,7 @@ func TestSignup(t *testing.T) {
 	if len(users) != 1 || users[0].ID != "auth0|"+id {
 		t.Fatalf("users = %+v", users)
 	}
-	if err := password.Verify("correct horse", users[0].PasswordHash); err != nil {
+	if err := password.Verify("Correct horse 1", users[0].PasswordHash); err != nil {
 		t.Errorf("stored hash does not verify: %v", err)
 	}
 	if users[0].UserMetadata["color"] != "blue" {
@@ -115,7 +115,7 @@ func TestSignup(t *testing.T) {
 		t.Errorf("post-user-registration jobs = %d, %v", len(jobs), err)
 	}
 
-	code, body = b.signup(t, `{"connection":"Username-Password-Authentication","email":"ann@example.test","password":"another one"}`)
+	code, body = b.signup(t, `{"connection":"Username-Password-Authentication","email":"ann@example.test","password":"Another one 2"}`)
 	if code != 400 || body["code"] != "user_exists" || body["statusCode"] != 400.0 {
 		t.Errorf("duplicate: %d %v", code, body)
 	}
@@ -158,7 +158,7 @@ func TestSignupHook(t *testing.T) {
 			if err := b.store.HookSecretsPut(ctx, h.ID, map[string]string{"PLAN": "pro"}); err != nil {
 				t.Fatal(err)
 			}
-			code, body := b.signup(t, `{"connection":"Username-Password-Authentication","email":"bob@example.test","password":"correct horse"}`)
+			code, body := b.signup(t, `{"connection":"Username-Password-Authentication","email":"bob@example.test","password":"Correct horse 1"}`)
 			if code != tt.wantCode {
 				t.Fatalf("status %d: %v", code, body)
 			}
@@ -203,23 +203,23 @@ func TestSignupBadInput(t *testing.T) {
 	}{
 		{"malformed", `{"connection":`, "invalid_signup"},
 		{"not an object", `[]`, "invalid_signup"},
-		{"unknown field", `{"connection":"Username-Password-Authentication","email":"a@b.test","password":"correct horse","admin":true}`, "invalid_signup"},
-		{"no connection", `{"email":"a@b.test","password":"correct horse"}`, "invalid_signup"},
-		{"no email", `{"connection":"Username-Password-Authentication","password":"correct horse"}`, "invalid_signup"},
-		{"bad email", `{"connection":"Username-Password-Authentication","email":"nope","password":"correct horse"}`, "invalid_signup"},
+		{"unknown field", `{"connection":"Username-Password-Authentication","email":"a@b.test","password":"Correct horse 1","admin":true}`, "invalid_signup"},
+		{"no connection", `{"email":"a@b.test","password":"Correct horse 1"}`, "invalid_signup"},
+		{"no email", `{"connection":"Username-Password-Authentication","password":"Correct horse 1"}`, "invalid_signup"},
+		{"bad email", `{"connection":"Username-Password-Authentication","email":"nope","password":"Correct horse 1"}`, "invalid_signup"},
 		{"no password", `{"connection":"Username-Password-Authentication","email":"a@b.test"}`, "invalid_signup"},
 		{"weak password", `{"connection":"Username-Password-Authentication","email":"a@b.test","password":"short"}`, "invalid_password"},
-		{"unknown connection", `{"connection":"Nope","email":"a@b.test","password":"correct horse"}`, "invalid_signup"},
-		{"unknown client", `{"client_id":"nope","connection":"Username-Password-Authentication","email":"a@b.test","password":"correct horse"}`, "invalid_signup"},
-		{"metadata not string", `{"connection":"Username-Password-Authentication","email":"a@b.test","password":"correct horse","user_metadata":{"a":1}}`, "invalid_signup"},
-		{"NUL escape in email", `{"connection":"Username-Password-Authentication","email":"a\u0000@b.test","password":"correct horse"}`, "invalid_signup"},
-		{"NUL escape in connection", `{"connection":"Username-Password-Authentication\u0000","email":"a@b.test","password":"correct horse"}`, "invalid_signup"},
-		{"NUL escape in a metadata name", `{"connection":"Username-Password-Authentication","email":"a@b.test","password":"correct horse","user_metadata":{"\u0000":"x"}}`, "invalid_signup"},
-		{"raw invalid UTF-8", "{\"connection\":\"Username-Password-Authentication\",\"email\":\"a@b.test\",\"password\":\"correct horse\",\"name\":\"\xff\"}", "invalid_signup"},
-		{"unpaired surrogate", `{"connection":"Username-Password-Authentication","email":"a@b.test","password":"correct horse","name":"\ud800"}`, "invalid_signup"},
-		{"name too long", `{"connection":"Username-Password-Authentication","email":"a@b.test","password":"correct horse","name":"` + strings.Repeat("n", 301) + `"}`, "invalid_signup"},
-		{"given_name too long", `{"connection":"Username-Password-Authentication","email":"a@b.test","password":"correct horse","given_name":"` + strings.Repeat("é", 151) + `"}`, "invalid_signup"},
-		{"email too long", `{"connection":"Username-Password-Authentication","email":"` + strings.Repeat("a", 250) + `@b.test","password":"correct horse"}`, "invalid_signup"},
+		{"unknown connection", `{"connection":"Nope","email":"a@b.test","password":"Correct horse 1"}`, "invalid_signup"},
+		{"unknown client", `{"client_id":"nope","connection":"Username-Password-Authentication","email":"a@b.test","password":"Correct horse 1"}`, "invalid_signup"},
+		{"metadata not string", `{"connection":"Username-Password-Authentication","email":"a@b.test","password":"Correct horse 1","user_metadata":{"a":1}}`, "invalid_signup"},
+		{"NUL escape in email", `{"connection":"Username-Password-Authentication","email":"a\u0000@b.test","password":"Correct horse 1"}`, "invalid_signup"},
+		{"NUL escape in connection", `{"connection":"Username-Password-Authentication\u0000","email":"a@b.test","password":"Correct horse 1"}`, "invalid_signup"},
+		{"NUL escape in a metadata name", `{"connection":"Username-Password-Authentication","email":"a@b.test","password":"Correct horse 1","user_metadata":{"\u0000":"x"}}`, "invalid_signup"},
+		{"raw invalid UTF-8", "{\"connection\":\"Username-Password-Authentication\",\"email\":\"a@b.test\",\"password\":\"Correct horse 1\",\"name\":\"\xff\"}", "invalid_signup"},
+		{"unpaired surrogate", `{"connection":"Username-Password-Authentication","email":"a@b.test","password":"Correct horse 1","name":"\ud800"}`, "invalid_signup"},
+		{"name too long", `{"connection":"Username-Password-Authentication","email":"a@b.test","password":"Correct horse 1","name":"` + strings.Repeat("n", 301) + `"}`, "invalid_signup"},
+		{"given_name too long", `{"connection":"Username-Password-Authentication","email":"a@b.test","password":"Correct horse 1","given_name":"` + strings.Repeat("é", 151) + `"}`, "invalid_signup"},
+		{"email too long", `{"connection":"Username-Password-Authentication","email":"` + strings.Repeat("a", 250) + `@b.test","password":"Correct horse 1"}`, "invalid_signup"},
 		{"password too long", `{"connection":"Username-Password-Authentication","email":"a@b.test","password":"` + strings.Repeat("p", 1025) + `"}`, "invalid_signup"},
 	}
 	for _, tt := range tests {
@@ -240,7 +240,7 @@ func TestSignupBadInput(t *testing.T) {
 
 func FuzzParseSignup(f *testing.F) {
 	for _, s := range []string{
-		`{"connection":"c","email":"a@b.test","password":"correct horse"}`,
+		`{"connection":"c","email":"a@b.test","password":"Correct horse 1"}`,
 		`{"connection":"c","email":"a@b.test","password":"x","user_metadata":{"a":"b"}}`,
 		`{`, `null`, `[]`, `{"email":1}`, `{"connection":"c","email":"a@b.test","password":"x","name":"\u0000"}`,
 		`{"connection":"c","email":"a@b.test","password":"x","user_metadata":{"\ud800":"b"}}`,

@@ -30,6 +30,11 @@ type Handler struct {
 	Limiter *ratelimit.Limiter
 	Logger  *slog.Logger
 	Now     func() time.Time
+
+	// MaxLoginFailures is the brute-force threshold the token endpoint
+	// blocks at (user-blocks lists pairs at or above it); 0 or less means
+	// keyhook.DefaultMaxLoginFailures.
+	MaxLoginFailures int
 }
 
 // route is one endpoint: its pattern (Go 1.22 method and path), the scopes
@@ -61,6 +66,11 @@ func (h *Handler) routes() []route {
 		{"DELETE /api/v2/users/{id}", []string{"delete:users"}, h.deleteUser},
 		{"GET /api/v2/users-by-email", []string{"read:users"}, h.usersByEmail},
 		{"GET /api/v2/users/{id}/logs", []string{"read:logs", "read:logs_users"}, h.listUserLogs},
+
+		{"GET /api/v2/user-blocks", []string{"read:users"}, h.getUserBlocksByIdentifier},
+		{"DELETE /api/v2/user-blocks", []string{"update:users"}, h.deleteUserBlocksByIdentifier},
+		{"GET /api/v2/user-blocks/{id}", []string{"read:users"}, h.getUserBlocks},
+		{"DELETE /api/v2/user-blocks/{id}", []string{"update:users"}, h.deleteUserBlocks},
 
 		{"GET /api/v2/clients", []string{"read:clients", "read:client_keys"}, h.listClients},
 		{"POST /api/v2/clients", []string{"create:clients"}, h.createClient},

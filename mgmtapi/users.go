@@ -269,12 +269,8 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if in.Password != nil {
-		if conn.Strategy == "email" || conn.Strategy == "sms" {
-			return badBody("Passwordless users cannot have a password")
-		}
-		if reason := password.CheckPolicy(*in.Password); reason != "" {
-			h.logFailedPasswordChange(r, "PasswordStrengthError: "+reason)
-			return newError(http.StatusBadRequest, "", "PasswordStrengthError: %s", reason)
+		if err := h.checkPassword(r, conn, *in.Password); err != nil {
+			return err
 		}
 		if u.PasswordHash, err = password.Hash(*in.Password, password.DefaultParams); err != nil {
 			return fmt.Errorf("hash password: %w", err)
@@ -429,9 +425,12 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	var newHash string
 	if in.Password != nil {
-		if reason := password.CheckPolicy(*in.Password); reason != "" {
-			h.logFailedPasswordChange(r, "PasswordStrengthError: "+reason)
-			return newError(http.StatusBadRequest, "", "PasswordStrengthError: %s", reason)
+		conn, err := h.userConnection(r.Context(), r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		if err := h.checkPassword(r, conn, *in.Password); err != nil {
+			return err
 		}
 		if newHash, err = password.Hash(*in.Password, password.DefaultParams); err != nil {
 			return fmt.Errorf("hash password: %w", err)
@@ -480,6 +479,9 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) error {
 		}
 		if newHash == "" {
 			return nil
+		}
+		if err := clearLoginFailures(ctx, tx, u.ID); err != nil {
+			return err
 		}
 		entry := &keyhook.LogEntry{
 			Date:         now,

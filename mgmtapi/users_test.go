@@ -27,7 +27,7 @@ func (b *bundle) createUser(body map[string]any) map[string]any {
 		body["connection"] = keyhook.DefaultDatabaseConnection
 	}
 	if _, ok := body["password"]; !ok {
-		body["password"] = "correct horse battery"
+		body["password"] = "Correct horse battery 1"
 	}
 	return b.must(http.StatusCreated, "POST", "/api/v2/users", body).object(b.t)
 }
@@ -70,7 +70,7 @@ func TestUserCreateAndGet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := password.Verify("correct horse battery", stored.PasswordHash); err != nil {
+	if err := password.Verify("Correct horse battery 1", stored.PasswordHash); err != nil {
 		t.Fatalf("stored hash does not verify: %v", err)
 	}
 	if strings.Contains(string(r.body), "argon2") || strings.Contains(string(r.body), "password") {
@@ -97,7 +97,7 @@ func TestUserCreateValidation(t *testing.T) {
 	b := setup(t)
 	b.createUser(map[string]any{"email": "taken@example.com", "username": "taken"})
 	ok := func(mod func(m map[string]any)) map[string]any {
-		m := map[string]any{"connection": keyhook.DefaultDatabaseConnection, "email": "new@example.com", "password": "long enough pw"}
+		m := map[string]any{"connection": keyhook.DefaultDatabaseConnection, "email": "new@example.com", "password": "Long enough pw 1"}
 		mod(m)
 		return m
 	}
@@ -218,7 +218,7 @@ func TestUserPasswordChange(t *testing.T) {
 	if _, ok := u["last_password_reset"]; ok {
 		t.Fatalf("new user has last_password_reset: %v", u)
 	}
-	got := b.must(200, "PATCH", userPath(id), map[string]any{"password": "a brand new password", "connection": keyhook.DefaultDatabaseConnection}).object(t)
+	got := b.must(200, "PATCH", userPath(id), map[string]any{"password": "A brand new password 2", "connection": keyhook.DefaultDatabaseConnection}).object(t)
 	reset, _ := got["last_password_reset"].(string)
 	if !isoMillis.MatchString(reset) {
 		t.Fatalf("last_password_reset %q", got["last_password_reset"])
@@ -227,7 +227,7 @@ func TestUserPasswordChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := password.Verify("a brand new password", stored.PasswordHash); err != nil {
+	if err := password.Verify("A brand new password 2", stored.PasswordHash); err != nil {
 		t.Fatalf("new password does not verify: %v", err)
 	}
 

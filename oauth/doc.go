@@ -11,5 +11,5 @@
 // current-user scopes for the Management API.
 //
 // It imports the domain package, store, signer, trigger, tenantlog, password,
-// inputcheck, reqlog and the standard library.
+// inputcheck, reqlog, ratelimit and the standard library.
 package oauth

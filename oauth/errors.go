@@ -13,6 +13,10 @@ type tokenError struct {
 	Code        string `json:"error"`
 	Description string `json:"error_description"`
 	URI         string `json:"error_uri,omitempty"`
+	// retryAfter is the Retry-After header of a limit's 429, in seconds.
+	retryAfter string
+	// logType replaces the grant's failure log type (limit_wc, limit_mu).
+	logType string
 }
 
 func (e *tokenError) Error() string { return e.Code + ": " + e.Description }

@@ -72,7 +72,7 @@ func (h *Handler) password(ctx context.Context, ex *exchange) (*tokenResponse, *
 	scope := h.userScope(req, rs)
 	ex.log.Scope = strings.Join(scope, " ")
 
-	user, terr := h.checkPassword(ctx, conn.Name, req.Username, req.Password)
+	user, terr := h.checkPassword(ctx, ex, conn.Name, req.Username, req.Password)
 	if terr != nil {
 		return nil, terr
 	}
@@ -120,9 +120,13 @@ func (h *Handler) password(ctx context.Context, ex *exchange) (*tokenResponse, *
 }
 
 // checkPassword finds the user by email (when the name has an '@') or
-// username and verifies the password. An unknown user costs one argon2id
-// verification too, so response times do not tell which users exist.
-func (h *Handler) checkPassword(ctx context.Context, connection, username, pw string) (*keyhook.User, *tokenError) {
+// username and verifies the password, under the attack protection of
+// bruteforce.go. An unknown user costs one argon2id verification too, so
+// response times do not tell which users exist.
+func (h *Handler) checkPassword(ctx context.Context, ex *exchange, connection, username, pw string) (*keyhook.User, *tokenError) {
+	if terr := h.throttleIP(ex); terr != nil {
+		return nil, terr
+	}
 	var user *keyhook.User
 	var err error
 	if strings.Contains(username, "@") {
@@ -133,18 +137,23 @@ func (h *Handler) checkPassword(ctx context.Context, connection, username, pw st
 	}
 	if errors.Is(err, store.ErrNotFound) || (err == nil && user.PasswordHash == "") {
 		_ = password.Verify(pw, dummyHash())
-		return nil, errWrongPassword()
+		return nil, h.loginFailed(ctx, ex, nil, nil)
 	}
 	if err != nil {
 		h.logger().ErrorContext(ctx, "oauth: load user", "connection", connection, "err", err)
 		return nil, serverError()
 	}
+	guard, terr := h.guardLogin(ctx, ex, user, connection, username)
+	if terr != nil {
+		return nil, terr
+	}
 	if err := password.Verify(pw, user.PasswordHash); err != nil {
 		if !errors.Is(err, password.ErrMismatch) {
 			h.logger().ErrorContext(ctx, "oauth: verify password", "user_id", user.ID, "err", err)
 		}
-		return nil, errWrongPassword()
+		return nil, h.loginFailed(ctx, ex, guard, user)
 	}
+	guard.succeeded(ctx, user)
 	return user, nil
 }
 

@@ -49,6 +49,9 @@ type Handler struct {
 	// while the store's configuration version is unchanged; nil reads the
 	// store through a cache of the handler's own.
 	Config *configcache.Cache
+	// Protection is Auth0's attack protection: brute-force blocks and per-IP
+	// throttles (bruteforce.go).
+	Protection AttackProtection
 
 	ownConfig     configcache.Cache
 	ownConfigOnce sync.Once
@@ -170,6 +173,9 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
 
 	if terr != nil {
 		ex.log.Type, ex.log.Description = g.failureLog, terr.Description
+		if terr.logType != "" {
+			ex.log.Type = terr.logType
+		}
 	} else {
 		ex.log.Type = g.successLog
 	}
@@ -197,7 +203,7 @@ func (h *Handler) exchange(ctx context.Context, g grant, ex *exchange) (*tokenRe
 		return nil, serverError()
 	}
 	ex.view = view
-	client, terr := h.authenticateClient(ctx, ex, g.secretRequired)
+	client, terr := h.authenticateClientThrottled(ctx, ex, g.secretRequired)
 	if terr != nil {
 		return nil, terr
 	}
@@ -262,6 +268,9 @@ func isPublic(c *keyhook.Client) bool {
 func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, terr *tokenError) {
 	if terr.Status == http.StatusUnauthorized && r.Header.Get("Authorization") != "" {
 		w.Header().Set("WWW-Authenticate", `Basic realm="`+issuerHost(h.Issuer)+`"`)
+	}
+	if terr.retryAfter != "" {
+		w.Header().Set("Retry-After", terr.retryAfter)
 	}
 	writeJSON(w, terr.Status, terr)
 }

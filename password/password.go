@@ -1,6 +1,7 @@
 // Package password hashes and verifies user passwords with argon2id, encoded
-// as PHC strings ($argon2id$v=19$m=…,t=…,p=…$salt$hash), and holds the
-// password policy.
+// as PHC strings ($argon2id$v=19$m=…,t=…,p=…$salt$hash), and holds Auth0's
+// password policies (none, low, fair, good, excellent) with the explanation
+// Auth0 gives of a weak password.
 //
 // It imports golang.org/x/crypto/argon2 and the standard library.
 package password
@@ -12,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -74,21 +74,4 @@ func Verify(pw, encoded string) error {
 		return ErrMismatch
 	}
 	return nil
-}
-
-// MaxLength is Auth0's upper bound on password length (72 bytes for bcrypt;
-// Auth0's policy allows up to 128 characters).
-const MaxLength = 128
-
-// CheckPolicy applies the default database connection policy ("fair" in
-// Auth0: at least 8 characters) and returns a user-facing reason, or "".
-func CheckPolicy(pw string) string {
-	n := utf8.RuneCountInString(pw)
-	switch {
-	case n < 8:
-		return "Password is too weak"
-	case n > MaxLength:
-		return "Password is too long"
-	}
-	return ""
 }

@@ -36,16 +36,3 @@ func TestVerifyMalformed(t *testing.T) {
 		}
 	}
 }
-
-func TestCheckPolicy(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		pw   string
-		fail bool
-	}{{"short", true}, {"12345678", false}, {strings.Repeat("a", 129), true}, {"pässwörd", false}}
-	for _, tt := range tests {
-		if got := CheckPolicy(tt.pw) != ""; got != tt.fail {
-			t.Errorf("CheckPolicy(%q) failed=%v, want %v", tt.pw, got, tt.fail)
-		}
-	}
-}

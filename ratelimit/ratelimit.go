@@ -1,7 +1,16 @@
 // Package ratelimit holds a per-key token-bucket limiter and the HTTP
 // middleware that applies it with Auth0's rate-limit headers
 // (X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset) and, past the
-// limit, a 429 in the Management API's error shape with Retry-After.
+// limit, a 429 in the Management API's error shape with Retry-After. Handlers
+// with their own error shapes use a Limiter directly: Allow to spend a token
+// per request (signups per IP), or Peek before an attempt and Allow after it
+// failed (failed logins and client authentications per IP).
+//
+// Buckets live in the memory of one process: with several nodes each one
+// limits on its own, so a client spreading requests over N nodes gets up to N
+// times the limit, and a restart forgets every bucket. That is acceptable for
+// throttles that slow attackers down; what must hold across nodes and
+// restarts (a user's brute-force block) is kept in the store instead.
 //
 // It imports the standard library only.
 package ratelimit
@@ -48,6 +57,9 @@ type bucket struct {
 	at time.Time
 	// used is when the key last made a request (for LRU eviction).
 	used time.Time
+	// refusing is set by a refusal and cleared by an allowed request, so a
+	// refusal can tell whether it starts a run of them.
+	refusing bool
 }
 
 // New returns a Limiter configured by c.
@@ -86,10 +98,25 @@ type Decision struct {
 	// RetryAfter is how long until one token is available; zero when
 	// Allowed.
 	RetryAfter time.Duration
+	// FirstRefused marks the first refusal after an allowed request (or of
+	// a new key): where a refusal is logged, logging only these records
+	// each episode once, not every request of a flood.
+	FirstRefused bool
 }
 
-// Allow spends one token of key's bucket if it has one.
+// RetryAfterSeconds is RetryAfter as a Retry-After header value: whole
+// seconds, rounded up, at least 1.
+func (d Decision) RetryAfterSeconds() string {
+	secs := int64(math.Ceil(d.RetryAfter.Seconds()))
+	return strconv.FormatInt(max(secs, 1), 10)
+}
+
+// Allow spends one token of key's bucket if it has one. A nil Limiter
+// allows everything.
 func (l *Limiter) Allow(key string) Decision {
+	if l == nil {
+		return Decision{Allowed: true}
+	}
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -109,11 +136,38 @@ func (l *Limiter) Allow(key string) Decision {
 	if b.tokens >= 1 {
 		b.tokens--
 		d.Allowed = true
+		b.refusing = false
 	} else {
 		d.RetryAfter = l.duration(1 - b.tokens)
+		d.FirstRefused = !b.refusing
+		b.refusing = true
 	}
 	d.Remaining = int(math.Floor(b.tokens))
 	d.Reset = now.Add(l.duration(l.capacity - b.tokens))
+	return d
+}
+
+// Peek reports whether Allow would allow key now, without spending a token
+// or keeping a bucket for a new key. A nil Limiter allows everything.
+func (l *Limiter) Peek(key string) Decision {
+	if l == nil {
+		return Decision{Allowed: true}
+	}
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	tokens := l.capacity
+	if b, ok := l.buckets[key]; ok {
+		tokens = b.tokens
+		if el := now.Sub(b.at); el > 0 {
+			tokens = math.Min(l.capacity, tokens+el.Seconds()*l.refill)
+		}
+	}
+	d := Decision{Limit: int(l.capacity), Allowed: tokens >= 1, Remaining: int(math.Floor(tokens))}
+	if !d.Allowed {
+		d.RetryAfter = l.duration(1 - tokens)
+	}
+	d.Reset = now.Add(l.duration(l.capacity - tokens))
 	return d
 }
 
@@ -191,11 +245,7 @@ func (l *Limiter) Middleware(next http.Handler, key func(*http.Request) string) 
 		h.Set("X-RateLimit-Remaining", strconv.Itoa(d.Remaining))
 		h.Set("X-RateLimit-Reset", strconv.FormatInt(ceilUnix(d.Reset), 10))
 		if !d.Allowed {
-			secs := int64(math.Ceil(d.RetryAfter.Seconds()))
-			if secs < 1 {
-				secs = 1
-			}
-			h.Set("Retry-After", strconv.FormatInt(secs, 10))
+			h.Set("Retry-After", d.RetryAfterSeconds())
 			h.Set("Content-Type", "application/json; charset=utf-8")
 			w.WriteHeader(http.StatusTooManyRequests)
 			w.Write(tooManyRequests)

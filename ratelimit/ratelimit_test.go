@@ -205,3 +205,59 @@ func BenchmarkAllow(b *testing.B) {
 		}
 	})
 }
+
+func TestPeekDoesNotSpend(t *testing.T) {
+	t.Parallel()
+	c := newClock()
+	l := New(Config{Capacity: 2, RefillPerSecond: 0.5, Now: c.Now})
+	for range 5 {
+		if d := l.Peek("ip"); !d.Allowed || d.Remaining != 2 {
+			t.Fatalf("peek of a new key = %+v, want allowed with 2 left", d)
+		}
+	}
+	if l.Len() != 0 {
+		t.Fatalf("peeks kept %d buckets, want none", l.Len())
+	}
+	l.Allow("ip")
+	l.Allow("ip")
+	d := l.Peek("ip")
+	if d.Allowed || d.RetryAfter != 2*time.Second || d.RetryAfterSeconds() != "2" {
+		t.Fatalf("peek of an empty bucket = %+v, want refused, retry after 2s", d)
+	}
+	c.Advance(1500 * time.Millisecond)
+	if d := l.Peek("ip"); d.Allowed || d.RetryAfter != 500*time.Millisecond || d.RetryAfterSeconds() != "1" {
+		t.Fatalf("peek after 1.5s = %+v, want refused, retry after 0.5s (header 1)", d)
+	}
+	c.Advance(500 * time.Millisecond)
+	if d := l.Peek("ip"); !d.Allowed || d.Remaining != 1 {
+		t.Fatalf("peek after 2s = %+v, want allowed with 1 left", d)
+	}
+	// Peek left the bucket as it was: one token to spend, then none.
+	if !l.Allow("ip").Allowed || l.Allow("ip").Allowed {
+		t.Fatal("after peeks: want one allowed then one refused")
+	}
+}
+
+func TestFirstRefusedMarksEachEpisode(t *testing.T) {
+	t.Parallel()
+	c := newClock()
+	l := New(Config{Capacity: 1, RefillPerSecond: 1, Now: c.Now})
+	var got []bool
+	for _, advance := range []time.Duration{0, 0, 0, time.Second, 0, 0} {
+		c.Advance(advance)
+		d := l.Allow("ip")
+		got = append(got, d.FirstRefused)
+	}
+	want := []bool{false, true, false, false, true, false}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("FirstRefused = %v, want %v", got, want)
+	}
+}
+
+func TestNilLimiterAllowAndPeek(t *testing.T) {
+	t.Parallel()
+	var l *Limiter
+	if !l.Allow("k").Allowed || !l.Peek("k").Allowed {
+		t.Fatal("nil limiter refused")
+	}
+}
