@@ -85,8 +85,11 @@ func Bootstrap(ctx context.Context, st store.Store, cfg Config) (Result, error) 
 	err := st.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
 		now := time.Now().UTC()
 		if _, err := tx.ConnectionGetByName(ctx, keyhook.DefaultDatabaseConnection); errors.Is(err, store.ErrNotFound) {
+			// "good" is the password policy Auth0 gives a new database
+			// connection.
 			if err := tx.ConnectionCreate(ctx, &keyhook.Connection{
-				ID: keyhook.NewConnectionID(), Name: keyhook.DefaultDatabaseConnection, Strategy: "auth0", CreatedAt: now,
+				ID: keyhook.NewConnectionID(), Name: keyhook.DefaultDatabaseConnection, Strategy: "auth0",
+				PasswordPolicy: "good", CreatedAt: now,
 			}); err != nil {
 				return err
 			}

@@ -60,8 +60,8 @@ func TestBootstrapGenerated(t *testing.T) {
 	if err != nil || !rs.IsSystem {
 		t.Fatalf("resource server = %+v, %v", rs, err)
 	}
-	if _, err := st.ConnectionGetByName(ctx, keyhook.DefaultDatabaseConnection); err != nil {
-		t.Fatal(err)
+	if conn, err := st.ConnectionGetByName(ctx, keyhook.DefaultDatabaseConnection); err != nil || conn.PasswordPolicy != "good" {
+		t.Fatalf("default connection = %+v, %v; want password policy good", conn, err)
 	}
 
 	// A second start reuses the file and changes nothing.

@@ -52,6 +52,7 @@ type serveOptions struct {
 	rateLimit     float64
 	rateBurst     int
 	logLevel      string
+	protection    protectionOptions
 }
 
 func serveCommand() *cobra.Command {
@@ -106,6 +107,7 @@ Environment:
 	f.Float64Var(&o.rateLimit, "mgmt-rate-limit", 50, "Management API requests per second per client (0 disables)")
 	f.IntVar(&o.rateBurst, "mgmt-rate-burst", 100, "Management API burst size per client")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug (adds one line per request), info, warn, error")
+	o.protection.addFlags(f)
 	return cmd
 }
 
@@ -199,6 +201,9 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 		return fmt.Errorf("start job workers: %w", err)
 	}
 
+	if err := o.protection.validate(); err != nil {
+		return err
+	}
 	var limiter *ratelimit.Limiter
 	if o.rateLimit > 0 {
 		limiter = ratelimit.New(ratelimit.Config{Capacity: o.rateBurst, RefillPerSecond: o.rateLimit})
@@ -209,10 +214,12 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 		Mounts: []server.Mounter{
 			&oidc.Handler{Issuer: issuer, Signer: sign},
 			&oauth.Handler{Store: st, Config: config, Signer: sign, Triggers: triggers,
-				AdminClientID: boot.AdminClientID, AdminAudience: boot.Audience, Issuer: issuer, Logger: logger, Now: time.Now},
-			&authapi.Handler{Store: st, Triggers: triggers, Logger: logger, Now: time.Now},
+				AdminClientID: boot.AdminClientID, AdminAudience: boot.Audience, Issuer: issuer, Logger: logger, Now: time.Now,
+				Protection: o.protection.token()},
+			&authapi.Handler{Store: st, Triggers: triggers, Logger: logger, Now: time.Now,
+				SignupsPerIP: o.protection.signups()},
 			&mgmtapi.Handler{Store: st, Verifier: sign, Issuer: issuer, Audience: boot.Audience, Tenant: tenant, Triggers: triggers, JS: js,
-				Limiter: limiter, Logger: logger, Now: time.Now},
+				Limiter: limiter, Logger: logger, Now: time.Now, MaxLoginFailures: o.protection.maxLoginFailures},
 		},
 	})
 
