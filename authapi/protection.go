@@ -6,6 +6,7 @@ import (
 
 	"github.com/keyhook/keyhook"
 	"github.com/keyhook/keyhook/password"
+	"github.com/keyhook/keyhook/ratelimit"
 	"github.com/keyhook/keyhook/tenantlog"
 )
 
@@ -14,7 +15,7 @@ import (
 // Retry-After when none is left. The first refusal of an episode writes a
 // limit_mu log entry; the rest of a flood writes nothing.
 func (h *Handler) throttleSignup(w http.ResponseWriter, r *http.Request) bool {
-	d := h.SignupsPerIP.Allow(clientIP(r))
+	d := h.SignupsPerIP.Allow(ratelimit.IPKey(clientIP(r)))
 	if d.Allowed {
 		return true
 	}

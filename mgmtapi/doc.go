@@ -1,11 +1,11 @@
 // Package mgmtapi serves the Auth0-compatible Management API v2 under
-// /api/v2/: hooks (with secrets and keyhook's test runner), users, clients,
-// resource servers, client grants and logs. It authenticates Bearer JWTs
-// (signature, RS256, exp, nbf, iss, aud and the kind of subject: auth.go),
-// authorizes every route (authz.go: a client token by its scopes, a user
-// token only on its own record with Auth0's current-user scopes),
-// paginates the way Auth0 does, and maps domain and storage errors to
-// Auth0's error shape in one place (errors.go).
+// /api/v2/: hooks (with secrets and keyhook's test runner), users, user
+// blocks, clients, resource servers, client grants and logs. It
+// authenticates Bearer JWTs (signature, RS256, exp, nbf, iss, aud and the
+// kind of subject: auth.go), authorizes every route (authz.go: a client
+// token by its scopes, a user token only on its own record with Auth0's
+// current-user scopes), paginates the way Auth0 does, and maps domain and
+// storage errors to Auth0's error shape in one place (errors.go).
 //
 // Bodies are checked where they are read (body.go, limits.go): each route's
 // size cap, the limit of every value from keyhook's table, no NUL and valid

@@ -18,9 +18,10 @@ import (
 // (/api/v2/user-blocks) or the user's password is changed. A successful login
 // resets its pair's count.
 //
-// The per-IP throttles are in-memory token buckets (see package ratelimit):
-// a failed login (any user, known or not) spends one of the IP's tokens, and
-// an IP without tokens is refused before its next attempt is checked.
+// The per-IP throttles are in-memory token buckets (see package ratelimit),
+// keyed by ratelimit.IPKey (IPv6 by /64): a failed login (any user, known or
+// not) spends one of the IP's tokens, and an IP without tokens is refused
+// before its next attempt is checked.
 type AttackProtection struct {
 	// MaxLoginFailures is the brute-force threshold; 0 means
 	// keyhook.DefaultMaxLoginFailures and a negative value turns brute-force
@@ -69,13 +70,13 @@ func errClientAuthThrottled(d ratelimit.Decision) *tokenError {
 // authenticateClientThrottled is authenticateClient behind the per-IP
 // throttle of client authentication failures.
 func (h *Handler) authenticateClientThrottled(ctx context.Context, ex *exchange, secretRequired bool) (*keyhook.Client, *tokenError) {
-	limiter := h.Protection.ClientAuthFailuresPerIP
-	if d := limiter.Peek(ex.ip); !d.Allowed {
+	limiter, key := h.Protection.ClientAuthFailuresPerIP, ratelimit.IPKey(ex.ip)
+	if d := limiter.Peek(key); !d.Allowed {
 		return nil, errClientAuthThrottled(d)
 	}
 	client, terr := h.authenticateClient(ctx, ex, secretRequired)
 	if terr != nil && terr.Status == http.StatusUnauthorized {
-		limiter.Allow(ex.ip)
+		limiter.Allow(key)
 	}
 	return client, terr
 }
@@ -92,7 +93,7 @@ type loginGuard struct {
 
 // throttleIP refuses an IP that spent its failed logins.
 func (h *Handler) throttleIP(ex *exchange) *tokenError {
-	if d := h.Protection.LoginFailuresPerIP.Peek(ex.ip); !d.Allowed {
+	if d := h.Protection.LoginFailuresPerIP.Peek(ratelimit.IPKey(ex.ip)); !d.Allowed {
 		return errSuspiciousIP(d)
 	}
 	return nil
@@ -125,7 +126,7 @@ func (h *Handler) guardLogin(ctx context.Context, ex *exchange, user *keyhook.Us
 // known user, counts the failure of the pair, blocking it at the threshold.
 // user is nil for an unknown one.
 func (h *Handler) loginFailed(ctx context.Context, ex *exchange, g *loginGuard, user *keyhook.User) *tokenError {
-	h.Protection.LoginFailuresPerIP.Allow(ex.ip)
+	h.Protection.LoginFailuresPerIP.Allow(ratelimit.IPKey(ex.ip))
 	limit := h.Protection.maxLoginFailures()
 	if user == nil || limit < 0 {
 		return errWrongPassword()

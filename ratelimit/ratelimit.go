@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"math"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"sync"
 	"time"
@@ -212,6 +213,26 @@ func (l *Limiter) Len() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return len(l.buckets)
+}
+
+// IPKey is the bucket key of a client IP address for per-IP limits: an IPv4
+// address as it is, an IPv6 address by its /64 prefix, since one host
+// commonly holds a whole /64 and could otherwise change address at will.
+// Anything that is not an IP address is its own key.
+func IPKey(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	addr = addr.Unmap()
+	if addr.Is4() {
+		return addr.String()
+	}
+	p, err := addr.Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
 }
 
 // tooManyRequests is the Management API's 429 body.

@@ -261,3 +261,22 @@ func TestNilLimiterAllowAndPeek(t *testing.T) {
 		t.Fatal("nil limiter refused")
 	}
 }
+
+func TestIPKey(t *testing.T) {
+	t.Parallel()
+	tests := map[string]string{
+		"203.0.113.9":          "203.0.113.9",
+		"::ffff:203.0.113.9":   "203.0.113.9",
+		"2001:db8:1:2:3:4:5:6": "2001:db8:1:2::/64",
+		"2001:db8:1:2:ffff::1": "2001:db8:1:2::/64",
+		"2001:db8:1:3::1":      "2001:db8:1:3::/64",
+		"fe80::1%eth0":         "fe80::/64",
+		"not an address":       "not an address",
+		"":                     "",
+	}
+	for in, want := range tests {
+		if got := IPKey(in); got != want {
+			t.Errorf("IPKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

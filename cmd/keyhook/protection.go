@@ -64,7 +64,7 @@ func perIP(n int, period time.Duration) *ratelimit.Limiter {
 	if n == 0 {
 		return nil
 	}
-	return ratelimit.New(ratelimit.Config{Capacity: n, RefillPerSecond: float64(n) / period.Seconds(), MaxKeys: 100_000})
+	return ratelimit.New(ratelimit.Config{Capacity: n, RefillPerSecond: float64(n) / period.Seconds()})
 }
 
 func (p *protectionOptions) token() oauth.AttackProtection {
