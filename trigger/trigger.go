@@ -87,13 +87,6 @@ func (e *Engine) NonBlockingTimeout() time.Duration {
 	return 60 * time.Second
 }
 
-func (e *Engine) logger() *slog.Logger {
-	if e.Logger != nil {
-		return e.Logger
-	}
-	return slog.Default()
-}
-
 // enabledHook returns the enabled hook of a trigger with its secrets, or nil.
 // The returned values may be shared with other requests: read only. view is
 // the caller's look at the configuration cache when it already has one (the
