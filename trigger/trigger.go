@@ -5,7 +5,9 @@
 // caller's transaction and run later by delivery workers.
 //
 // One file per trigger holds its input, its result and how a step's answer
-// applies. It imports the domain package, store, jsrt and tenantlog.
+// applies.
+//
+// It imports the domain package, store, configcache, jsrt and tenantlog.
 package trigger
 
 import (
