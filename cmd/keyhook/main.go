@@ -3,8 +3,8 @@
 // builds each component with its dependencies and runs them.
 //
 // It may import every keyhook package, River's core package (for the workers
-// it registers) and cobra. It is the only package that imports the concrete
-// stores, which bring their River drivers with them.
+// it registers), cobra and its pflag. It is the only package that imports the
+// concrete stores, which bring their River drivers with them.
 package main
 
 import (
