@@ -3,17 +3,40 @@ SHELL := bash
 GO ?= go
 FUZZTIME ?= 10s
 SHARED ?= ../shared
+# Tools run through `go run …@version`: a clean machine needs no install, and Go caches the built
+# binary, so later runs start at once. Override with a local binary of the same version if you like.
+GOLANGCI_LINT ?= $(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
 
-.PHONY: run test fuzz contract
+.PHONY: run test check check-tidy check-import-docs lint tools fuzz contract
 
 run:
 	$(GO) run ./cmd/keyhook serve
 
-# Unit, integration and end-to-end tests (e2e/ needs `(cd e2e && npm ci)` or KEYHOOK_E2E=1;
-# PostgreSQL runs need KEYHOOK_TEST_POSTGRES_URL, see .ci/postgres.sh), then a short fuzz pass.
-test:
+# The checks (below), then unit, integration and end-to-end tests (e2e/ needs `(cd e2e && npm ci)`
+# or KEYHOOK_E2E=1; PostgreSQL runs need KEYHOOK_TEST_POSTGRES_URL, see .ci/postgres.sh), then a
+# short fuzz pass.
+test: check
 	$(GO) test -race -count=1 ./...
 	@$(MAKE) --no-print-directory fuzz
+
+# Hygiene that holds itself: go.mod and go.sum tidy, the package docs stating the import rules of
+# .golangci.yml, the linters (those rules included), and the generated store code up to date.
+check: check-tidy check-import-docs lint
+	@# Hook for the sqlc store code's `check-generated`: runs it once this Makefile defines it.
+	@if $(MAKE) -n check-generated >/dev/null 2>&1; then $(MAKE) --no-print-directory check-generated; fi
+
+check-tidy:
+	@$(GO) mod tidy -diff || { echo "check-tidy: go.mod/go.sum are not tidy; run go mod tidy"; exit 1; }
+
+check-import-docs:
+	$(GO) run ./.ci/importdocs
+
+lint:
+	$(GOLANGCI_LINT) run ./...
+
+# Builds the tools ahead of their first use (CI does it while PostgreSQL installs).
+tools:
+	$(GOLANGCI_LINT) version
 
 # Every `func FuzzX(f *testing.F)` in the tree, found afresh each run so new targets are included;
 # `go test -fuzz` takes one target of one package at a time.

@@ -104,7 +104,7 @@ func crashDuringSignups(t *testing.T, bin, databaseURL string) {
 				if err != nil {
 					continue // the kill, or a request it cut off
 				}
-				io.Copy(io.Discard, resp.Body)
+				_, _ = io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 				switch {
 				case resp.StatusCode == http.StatusOK:
@@ -358,7 +358,7 @@ func startCrashNode(t *testing.T, bin, dataDir, httpAddr, databaseURL string, n 
 		}
 		resp, err := client.Get(node.httpURL + "/healthz")
 		if err == nil {
-			io.Copy(io.Discard, resp.Body)
+			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return node
@@ -403,7 +403,7 @@ func (c *crashNode) stop(t *testing.T) {
 	case <-c.exited:
 	case <-time.After(crashStopTimeout):
 		t.Errorf("keyhook did not stop within %s of SIGTERM; killing it", crashStopTimeout)
-		syscall.Kill(-pgid, syscall.SIGKILL)
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
 		<-c.exited
 	}
 }

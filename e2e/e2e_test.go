@@ -266,7 +266,7 @@ func (s *server) waitHealthy(t *testing.T) {
 		}
 		resp, err := client.Get(s.httpURL + "/healthz")
 		if err == nil {
-			io.Copy(io.Discard, resp.Body)
+			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return
@@ -303,7 +303,7 @@ func (s *server) stop(t *testing.T) {
 	case <-s.exited:
 	case <-time.After(stopTimeout):
 		t.Errorf("keyhook did not stop within %s of SIGTERM; killing it", stopTimeout)
-		syscall.Kill(-pgid, syscall.SIGKILL)
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
 		<-s.exited
 	}
 }

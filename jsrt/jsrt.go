@@ -8,7 +8,8 @@
 // built-in modules. The legacy Hook calling convention (module.exports =
 // function(..., cb)) with Auth0's prelude error classes lives here too.
 //
-// It may import the domain package, goja and the standard library.
+// It may import the domain package, goja with its regular-expression engine
+// regexp2, github.com/google/uuid and the standard library.
 package jsrt
 
 import (

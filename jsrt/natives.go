@@ -102,12 +102,12 @@ func encodeString(v goja.Value, enc string) ([]byte, error) {
 		return out, nil
 	case "base64", "base64url":
 		s := strings.Map(func(r rune) rune {
-			switch {
-			case r == '-':
+			switch r {
+			case '-':
 				return '+'
-			case r == '_':
+			case '_':
 				return '/'
-			case r == '=' || r == ' ' || r == '\n' || r == '\r' || r == '\t':
+			case '=', ' ', '\n', '\r', '\t':
 				return -1
 			}
 			return r

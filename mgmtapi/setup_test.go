@@ -277,6 +277,11 @@ func (b *bundle) snapshot() string {
 	ctx := context.Background()
 	var out bytes.Buffer
 	enc := json.NewEncoder(&out)
+	encode := func(v any) {
+		if err := enc.Encode(v); err != nil {
+			b.t.Fatal(err)
+		}
+	}
 	hooks, _, err := b.db.HookList(ctx, store.HookListParams{PageParams: store.PageParams{PerPage: 100}})
 	if err != nil {
 		b.t.Fatal(err)
@@ -286,28 +291,28 @@ func (b *bundle) snapshot() string {
 		if err != nil {
 			b.t.Fatal(err)
 		}
-		enc.Encode([]any{h, s})
+		encode([]any{h, s})
 	}
 	users, _, err := b.db.UserList(ctx, store.UserListParams{PageParams: store.PageParams{PerPage: 100}})
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	enc.Encode(users)
+	encode(users)
 	clients, _, err := b.db.ClientList(ctx, store.PageParams{PerPage: 100})
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	enc.Encode(clients)
+	encode(clients)
 	rss, _, err := b.db.ResourceServerList(ctx, store.ResourceServerListParams{PageParams: store.PageParams{PerPage: 100}})
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	enc.Encode(rss)
+	encode(rss)
 	grants, _, err := b.db.ClientGrantList(ctx, store.ClientGrantListParams{PageParams: store.PageParams{PerPage: 100}})
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	enc.Encode(grants)
+	encode(grants)
 	_, nlogs, err := b.db.LogList(ctx, store.LogListParams{PageParams: store.PageParams{PerPage: 1}})
 	if err != nil {
 		b.t.Fatal(err)
@@ -323,7 +328,7 @@ func (b *bundle) snapshot() string {
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	enc.Encode([]any{nlogs, len(jobs)})
+	encode([]any{nlogs, len(jobs)})
 	return out.String()
 }
 

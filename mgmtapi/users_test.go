@@ -254,7 +254,9 @@ func TestUserPasswordChange(t *testing.T) {
 		t.Fatalf("job %+v", job)
 	}
 	var hookUser map[string]any
-	json.Unmarshal(job.Args[0], &hookUser)
+	if err := json.Unmarshal(job.Args[0], &hookUser); err != nil {
+		t.Fatal(err)
+	}
 	if hookUser["id"] != strings.TrimPrefix(id, "auth0|") || hookUser["email"] != "pw@example.com" || hookUser["last_password_reset"] != reset {
 		t.Fatalf("hook user arg %v (reset %s)", hookUser, reset)
 	}

@@ -10,6 +10,6 @@
 // scopes a token issued to a user may carry: never more than Auth0's
 // current-user scopes for the Management API.
 //
-// It imports the domain package, store, signer, trigger, tenantlog, password,
-// inputcheck, reqlog, ratelimit and the standard library.
+// It imports the domain package, store, configcache, signer, trigger,
+// tenantlog, password, inputcheck, reqlog, ratelimit and the standard library.
 package oauth

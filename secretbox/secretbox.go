@@ -1,8 +1,8 @@
 // Package secretbox seals secret values (hook secrets, signing keys) with
 // AES-256-GCM before they reach the database, and loads or generates the key
-// that does it.
+// that does it. Box implements store.Sealer.
 //
-// It implements store.Sealer and imports the standard library only.
+// It imports the standard library only.
 package secretbox
 
 import (

@@ -5,7 +5,9 @@
 // caller's transaction and run later by delivery workers.
 //
 // One file per trigger holds its input, its result and how a step's answer
-// applies. It imports the domain package, store, jsrt and tenantlog.
+// applies.
+//
+// It imports the domain package, store, configcache, jsrt and tenantlog.
 package trigger
 
 import (
@@ -85,13 +87,6 @@ func (e *Engine) NonBlockingTimeout() time.Duration {
 		return e.AsyncTimeout
 	}
 	return 60 * time.Second
-}
-
-func (e *Engine) logger() *slog.Logger {
-	if e.Logger != nil {
-		return e.Logger
-	}
-	return slog.Default()
 }
 
 // enabledHook returns the enabled hook of a trigger with its secrets, or nil.

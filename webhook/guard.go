@@ -135,7 +135,7 @@ func (g *Guard) Client(o ClientOptions) *http.Client {
 			if err != nil {
 				return nil, err
 			}
-			var last error = fmt.Errorf("%w: %s has no address", ErrRefused, host)
+			last := fmt.Errorf("%w: %s has no address", ErrRefused, host)
 			for _, ip := range ips {
 				if !g.Allowed(host, ip) {
 					last = fmt.Errorf("%w: %s resolves to %s", ErrRefused, host, ip)

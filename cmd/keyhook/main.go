@@ -1,6 +1,10 @@
 // Command keyhook is the keyhook server and its command-line client. This
-// package only wires: it reads configuration, picks the storage backend and
-// River driver, builds each component with its dependencies and runs them.
+// package only wires: it reads configuration, picks the storage backend,
+// builds each component with its dependencies and runs them.
+//
+// It may import every keyhook package, River's core package (for the workers
+// it registers), cobra and its pflag. It is the only package that imports the
+// concrete stores, which bring their River drivers with them.
 package main
 
 import (

@@ -9,5 +9,6 @@
 // their row SELECT … FOR UPDATE, so a concurrent updater waits for the
 // commit and then edits the committed row; counters are incremented in SQL.
 //
-// It imports the domain package, store, pgx and River.
+// It imports the domain package, store, store/migration, store/riverjobs, pgx
+// and River.
 package postgres

@@ -16,6 +16,6 @@
 // Update methods' read-modify-write (in InTx's transaction or one of their
 // own) cannot interleave with another writer's.
 //
-// It imports the domain package, store, database/sql with modernc.org/sqlite,
-// and River.
+// It imports the domain package, store, store/migration, store/riverjobs,
+// database/sql with modernc.org/sqlite, and River.
 package sqlite
