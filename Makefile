@@ -6,8 +6,9 @@ SHARED ?= ../shared
 # Tools run through `go run …@version`: a clean machine needs no install, and Go caches the built
 # binary, so later runs start at once. Override with a local binary of the same version if you like.
 GOLANGCI_LINT ?= $(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
+SQLC ?= $(GO) run github.com/sqlc-dev/sqlc/cmd/sqlc@v1.31.1
 
-.PHONY: run test check check-tidy check-import-docs lint tools fuzz contract
+.PHONY: run test check check-tidy check-import-docs lint tools fuzz contract generate check-generated
 
 run:
 	$(GO) run ./cmd/keyhook serve
@@ -21,9 +22,7 @@ test: check
 
 # Hygiene that holds itself: go.mod and go.sum tidy, the package docs stating the import rules of
 # .golangci.yml, the linters (those rules included), and the generated store code up to date.
-check: check-tidy check-import-docs lint
-	@# Hook for the sqlc store code's `check-generated`: runs it once this Makefile defines it.
-	@if $(MAKE) -n check-generated >/dev/null 2>&1; then $(MAKE) --no-print-directory check-generated; fi
+check: check-tidy check-import-docs lint check-generated
 
 check-tidy:
 	@$(GO) mod tidy -diff || { echo "check-tidy: go.mod/go.sum are not tidy; run go mod tidy"; exit 1; }
@@ -37,6 +36,21 @@ lint:
 # Builds the tools ahead of their first use (CI does it while PostgreSQL installs).
 tools:
 	$(GOLANGCI_LINT) version
+	$(SQLC) version
+
+# sqlc generates each store backend's Go (store/<backend>/internal/dbsqlc) from its queries
+# (store/<backend>/queries/*.sql) and the schema of its migrations; store/sqlc.yaml says how.
+generate:
+	$(SQLC) -f store/sqlc.yaml generate
+
+# Fails when the committed generated Go is not what `make generate` would write, or when a
+# generated file outlived its query file (sqlc diff looks only at the files it would write).
+check-generated:
+	$(SQLC) -f store/sqlc.yaml diff
+	@for f in store/*/internal/dbsqlc/*.sql.go; do \
+		q="$${f%/internal/dbsqlc/*}/queries/$$(basename "$$f" .go)"; \
+		[ -f "$$q" ] || { echo "check-generated: $$f has no $$q: run make generate and delete it"; exit 1; }; \
+	done
 
 # Every `func FuzzX(f *testing.F)` in the tree, found afresh each run so new targets are included;
 # `go test -fuzz` takes one target of one package at a time.

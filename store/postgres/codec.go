@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -28,45 +26,40 @@ func normNullTime(t *time.Time) *time.Time {
 	return &n
 }
 
-// timeCol scans a timestamptz column into UTC (pgx returns local time).
-type timeCol struct{ dst *time.Time }
-
-func (c timeCol) Scan(src any) error {
-	t, ok := src.(time.Time)
-	if !ok {
-		return fmt.Errorf("time column holds %T", src)
-	}
-	*c.dst = t.UTC()
-	return nil
-}
-
-// nullTimeCol scans a nullable timestamptz column.
-type nullTimeCol struct{ dst **time.Time }
-
-func (c nullTimeCol) Scan(src any) error {
-	if src == nil {
-		*c.dst = nil
+// utcPtr returns a nullable timestamptz in UTC (pgx returns local time).
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
 		return nil
 	}
-	var t time.Time
-	if err := (timeCol{&t}).Scan(src); err != nil {
-		return err
-	}
-	*c.dst = &t
-	return nil
+	u := t.UTC()
+	return &u
 }
 
-// jsonCol scans a jsonb column into dst (a pointer).
-type jsonCol struct{ dst any }
+// jsonArgs encodes values for jsonb columns, keeping the first error so a
+// statement's parameters can be built inline and checked once.
+type jsonArgs struct{ err error }
 
-func (c jsonCol) Scan(src any) error {
-	switch v := src.(type) {
-	case string:
-		return json.Unmarshal([]byte(v), c.dst)
-	case []byte:
-		return json.Unmarshal(v, c.dst)
+// encode returns v as JSON, or empty ("[]" or "{}") when v is nil, so
+// columns never hold JSON null.
+func (j *jsonArgs) encode(v any, empty string) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		j.err = errors.Join(j.err, err)
+		return []byte(empty)
 	}
-	return fmt.Errorf("json column holds %T", src)
+	if string(b) == "null" {
+		return []byte(empty)
+	}
+	return b
+}
+
+// jsonCols decodes jsonb columns, keeping the first error.
+type jsonCols struct{ err error }
+
+func (j *jsonCols) decode(b []byte, dst any) {
+	if err := json.Unmarshal(b, dst); err != nil {
+		j.err = errors.Join(j.err, err)
+	}
 }
 
 // compactRaw re-compacts raw JSON values: jsonb returns them with spaces
@@ -80,24 +73,6 @@ func compactRaw(m map[string]json.RawMessage) error {
 		m[k] = b.Bytes()
 	}
 	return nil
-}
-
-// jsonArgs encodes values for jsonb columns, keeping the first error so a
-// statement's arguments can be built inline and checked once.
-type jsonArgs struct{ err error }
-
-// encode returns v as JSON text, or empty ("[]" or "{}") when v is nil, so
-// columns never hold JSON null.
-func (j *jsonArgs) encode(v any, empty string) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		j.err = errors.Join(j.err, err)
-		return empty
-	}
-	if string(b) == "null" {
-		return empty
-	}
-	return string(b)
 }
 
 // uniqueViolation is SQLSTATE 23505.
@@ -124,56 +99,51 @@ func mapErr(err error) error {
 }
 
 // mustAffect turns an UPDATE or DELETE that matched nothing into ErrNotFound.
-func mustAffect(op string, tag pgconn.CommandTag, err error) error {
+func mustAffect(op string, n int64, err error) error {
 	if err != nil {
 		return dbErr(op, err)
 	}
-	if tag.RowsAffected() == 0 {
+	if n == 0 {
 		return fmt.Errorf("postgres: %s: %w", op, store.ErrNotFound)
 	}
 	return nil
 }
 
-// where collects the conditions of a list query and their arguments,
-// numbering placeholders as they are added.
-type where struct {
-	conds []string
-	args  []any
-}
-
-// arg adds an argument and returns its placeholder.
-func (w *where) arg(v any) string {
-	w.args = append(w.args, v)
-	return "$" + strconv.Itoa(len(w.args))
-}
-
-func (w *where) add(cond string) { w.conds = append(w.conds, cond) }
-
-func (w *where) String() string {
-	if len(w.conds) == 0 {
-		return ""
-	}
-	return " WHERE " + strings.Join(w.conds, " AND ")
-}
-
 // defaultPerPage is PageParams.PerPage's default.
 const defaultPerPage = 50
 
-// page returns the LIMIT and OFFSET clause of p, adding their arguments.
-func (w *where) page(p store.PageParams) string {
-	limit := p.PerPage
+func limitOffset(p store.PageParams) (limit, offset int32) {
+	limit = int32(p.PerPage)
 	if limit <= 0 {
 		limit = defaultPerPage
 	}
-	offset := max(p.Page, 0) * limit
-	return " LIMIT " + w.arg(limit) + " OFFSET " + w.arg(offset)
+	return limit, int32(max(p.Page, 0)) * limit
 }
 
-// placeholders returns "$1, $2, …, $n".
-func placeholders(n int) string {
-	ps := make([]string, n)
-	for i := range ps {
-		ps[i] = "$" + strconv.Itoa(i+1)
+// rowsOf converts the rows of a list query.
+func rowsOf[R, T any](op string, rows []R, err error, conv func(R) (*T, error)) ([]T, error) {
+	if err != nil {
+		return nil, dbErr(op, err)
 	}
-	return strings.Join(ps, ", ")
+	out := make([]T, 0, len(rows))
+	for _, r := range rows {
+		v, err := conv(r)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: %s: %w", op, err)
+		}
+		out = append(out, *v)
+	}
+	return out, nil
+}
+
+// oneOf converts the row of a single-row query.
+func oneOf[R, T any](op string, row R, err error, conv func(R) (*T, error)) (*T, error) {
+	if err != nil {
+		return nil, dbErr(op, err)
+	}
+	v, err := conv(row)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %s: %w", op, err)
+	}
+	return v, nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/keyhook/keyhook/store"
+	"github.com/keyhook/keyhook/store/postgres/internal/dbsqlc"
 )
 
 // foreignKeyViolation is SQLSTATE 23503.
@@ -25,13 +26,9 @@ func (q *queries) LoginFailureAdd(ctx context.Context, p store.LoginFailureAddPa
 	if at.IsZero() {
 		at = time.Now()
 	}
-	var n int
-	err := q.q.QueryRow(ctx, `INSERT INTO login_failures (user_id, ip, identifier, connection, count, first_at, last_at)
-    VALUES ($1, $2, $3, $4, 1, $5, $5)
-    ON CONFLICT (user_id, ip) DO UPDATE SET count = login_failures.count + 1, identifier = excluded.identifier,
-        connection = excluded.connection, last_at = excluded.last_at
-    RETURNING count`,
-		p.UserID, p.IP, p.Identifier, p.Connection, normTime(at)).Scan(&n)
+	n, err := q.db.LoginFailureAdd(ctx, dbsqlc.LoginFailureAddParams{
+		UserID: p.UserID, Ip: p.IP, Identifier: p.Identifier, Connection: p.Connection, At: normTime(at),
+	})
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == foreignKeyViolation {
 		return 0, fmt.Errorf("postgres: add login failure: no user %q: %w", p.UserID, store.ErrNotFound)
@@ -39,54 +36,53 @@ func (q *queries) LoginFailureAdd(ctx context.Context, p store.LoginFailureAddPa
 	if err != nil {
 		return 0, dbErr("add login failure", err)
 	}
-	return n, nil
+	return int(n), nil
 }
 
-const loginFailureCols = `user_id, ip, identifier, connection, count, first_at, last_at`
-
-func loginFailureWhere(userID, ip, identifier string) *where {
-	w := &where{}
-	if userID != "" {
-		w.add("user_id = " + w.arg(userID))
-	}
-	if ip != "" {
-		w.add("ip = " + w.arg(ip))
-	}
-	if identifier != "" {
-		w.add("identifier = " + w.arg(identifier))
-	}
-	return w
+func loginFailureFromRow(r dbsqlc.LoginFailure) (*store.LoginFailure, error) {
+	return &store.LoginFailure{
+		UserID: r.UserID, IP: r.Ip, Identifier: r.Identifier, Connection: r.Connection, Count: int(r.Count),
+		FirstAt: r.FirstAt.UTC(), LastAt: r.LastAt.UTC(),
+	}, nil
 }
 
+// LoginFailureList picks the query that filters by user, else by
+// identifier, else by neither (see login_failures.sql).
 func (q *queries) LoginFailureList(ctx context.Context, p store.LoginFailureListParams) ([]store.LoginFailure, error) {
-	w := loginFailureWhere(p.UserID, p.IP, p.Identifier)
-	if p.Min > 0 {
-		w.add("count >= " + w.arg(p.Min))
+	var rows []dbsqlc.LoginFailure
+	var err error
+	switch minCount := int32(p.Min); {
+	case p.UserID != "":
+		rows, err = q.db.LoginFailureListByUser(ctx, dbsqlc.LoginFailureListByUserParams{
+			UserID: p.UserID, Ip: p.IP, Identifier: p.Identifier, Min: minCount,
+		})
+	case p.Identifier != "":
+		rows, err = q.db.LoginFailureListByIdentifier(ctx, dbsqlc.LoginFailureListByIdentifierParams{
+			Identifier: p.Identifier, Ip: p.IP, Min: minCount,
+		})
+	default:
+		rows, err = q.db.LoginFailureList(ctx, dbsqlc.LoginFailureListParams{Ip: p.IP, Min: minCount})
 	}
-	rows, err := q.q.Query(ctx, `SELECT `+loginFailureCols+` FROM login_failures`+w.String()+` ORDER BY user_id, ip`, w.args...)
-	if err != nil {
-		return nil, dbErr("list login failures", err)
-	}
-	defer rows.Close()
-	out := []store.LoginFailure{}
-	for rows.Next() {
-		var f store.LoginFailure
-		if err := rows.Scan(&f.UserID, &f.IP, &f.Identifier, &f.Connection, &f.Count, timeCol{&f.FirstAt}, timeCol{&f.LastAt}); err != nil {
-			return nil, dbErr("list login failures", err)
-		}
-		out = append(out, f)
-	}
-	return out, dbErr("list login failures", rows.Err())
+	return rowsOf("list login failures", rows, err, loginFailureFromRow)
 }
 
 func (q *queries) LoginFailureDelete(ctx context.Context, p store.LoginFailureDeleteParams) (int, error) {
 	if p.UserID == "" && p.Identifier == "" {
 		return 0, errors.New("postgres: delete login failures: user id or identifier is required")
 	}
-	w := loginFailureWhere(p.UserID, p.IP, p.Identifier)
-	tag, err := q.q.Exec(ctx, `DELETE FROM login_failures`+w.String(), w.args...)
+	var n int64
+	var err error
+	if p.UserID != "" {
+		n, err = q.db.LoginFailureDeleteByUser(ctx, dbsqlc.LoginFailureDeleteByUserParams{
+			UserID: p.UserID, Ip: p.IP, Identifier: p.Identifier,
+		})
+	} else {
+		n, err = q.db.LoginFailureDeleteByIdentifier(ctx, dbsqlc.LoginFailureDeleteByIdentifierParams{
+			Identifier: p.Identifier, Ip: p.IP,
+		})
+	}
 	if err != nil {
 		return 0, dbErr("delete login failures", err)
 	}
-	return int(tag.RowsAffected()), nil
+	return int(n), nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/keyhook/keyhook/store"
+	"github.com/keyhook/keyhook/store/postgres/internal/dbsqlc"
 	"github.com/keyhook/keyhook/store/riverjobs"
 )
 
@@ -89,7 +90,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		pool.Close()
 		return nil, err
 	}
-	if err := checkSecretKey(ctx, pool, cfg.Sealer); err != nil {
+	if err := checkSecretKey(ctx, dbsqlc.New(pool), cfg.Sealer); err != nil {
 		pool.Close()
 		return nil, err
 	}
@@ -117,7 +118,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	}
 
 	d := &DB{pool: pool, jobs: riverjobs.Queue[pgx.Tx]{Client: client, HasWorkers: cfg.Workers != nil}}
-	d.queries = queries{q: pool, sealer: cfg.Sealer, begin: d.beginQueries}
+	d.queries = queries{db: dbsqlc.New(pool), sealer: cfg.Sealer, begin: d.beginQueries}
 	return d, nil
 }
 
@@ -126,7 +127,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
 	return d.runTx(ctx, func(pgTx pgx.Tx) error {
 		t := &tx{pgTx: pgTx, river: d.jobs.Client}
-		t.queries = queries{q: pgTx, sealer: d.sealer}
+		t.queries = queries{db: dbsqlc.New(pgTx), sealer: d.sealer}
 		return fn(ctx, t)
 	})
 }
@@ -135,7 +136,7 @@ func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx)
 // a transaction of their own.
 func (d *DB) beginQueries(ctx context.Context, fn func(q *queries) error) error {
 	return d.runTx(ctx, func(pgTx pgx.Tx) error {
-		return fn(&queries{q: pgTx, sealer: d.sealer})
+		return fn(&queries{db: dbsqlc.New(pgTx), sealer: d.sealer})
 	})
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/keyhook/keyhook"
 	"github.com/keyhook/keyhook/secretbox"
 	"github.com/keyhook/keyhook/store"
+	"github.com/keyhook/keyhook/store/postgres/internal/dbsqlc"
 	"github.com/keyhook/keyhook/store/storetest"
 )
 
@@ -235,7 +236,7 @@ func TestOpenRefusesAnotherKey(t *testing.T) {
 	if err != nil || len(keys) != 1 {
 		t.Fatalf("signing keys = %v, %v", keys, err)
 	}
-	stored, err := readSecretKeyCheck(t.Context(), db.pool)
+	stored, err := dbsqlc.New(db.pool).MetaGet(t.Context(), secretKeyCheck)
 	if err != nil || stored == nil {
 		t.Fatalf("check value = %v, %v", stored, err)
 	}
@@ -304,13 +305,13 @@ func TestOpenRejectsBadConfig(t *testing.T) {
 	}
 }
 
-// TestUserLookupPlans checks that the lookups of users by email and
-// username, and the users list filtered by email, search an index rather
-// than scan the table. pgx prepares statements, and PostgreSQL soon plans a
-// prepared statement once for any parameter values (the generic plan), so
-// the test asks for that plan; sequential scans are priced out so that, on
-// a small table, only an unusable index makes the planner scan.
-func TestUserLookupPlans(t *testing.T) {
+// TestQueryPlans checks that the lookups of users by email and username,
+// the users list filtered by email, and the log lists search an index
+// rather than scan the table. pgx prepares statements, and PostgreSQL soon
+// plans a prepared statement once for any parameter values (the generic
+// plan), so the test asks for that plan; sequential scans are priced out so
+// that, on a small table, only an unusable index makes the planner scan.
+func TestQueryPlans(t *testing.T) {
 	t.Parallel()
 	db := openTest(t, Config{})
 	err := db.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
@@ -318,6 +319,13 @@ func TestUserLookupPlans(t *testing.T) {
 			u := &keyhook.User{ID: fmt.Sprintf("auth0|%03d", i), Connection: "db",
 				Email: fmt.Sprintf("u%03d@example.com", i), Username: fmt.Sprintf("u%03d", i)}
 			if err := tx.UserCreate(ctx, u); err != nil {
+				return err
+			}
+			types := []string{keyhook.LogSuccessLogin, keyhook.LogFailedLogin, keyhook.LogSuccessSignup, keyhook.LogSuccessCredentialsExchange}
+			if err := tx.LogCreate(ctx, &keyhook.LogEntry{Type: types[i%len(types)], UserID: u.ID}); err != nil {
+				return err
+			}
+			if _, err := tx.LoginFailureAdd(ctx, store.LoginFailureAddParams{UserID: u.ID, IP: "192.0.2.1", Identifier: u.Email}); err != nil {
 				return err
 			}
 		}
@@ -331,7 +339,7 @@ func TestUserLookupPlans(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Release()
-	for _, q := range []string{`ANALYZE users`, `SET plan_cache_mode = force_generic_plan`, `SET enable_seqscan = off`} {
+	for _, q := range []string{`ANALYZE users`, `ANALYZE logs`, `ANALYZE login_failures`, `SET plan_cache_mode = force_generic_plan`, `SET enable_seqscan = off`} {
 		if _, err := conn.Exec(t.Context(), q); err != nil {
 			t.Fatal(err)
 		}
@@ -341,26 +349,32 @@ func TestUserLookupPlans(t *testing.T) {
 		_, _ = conn.Exec(context.WithoutCancel(t.Context()), `RESET ALL`)
 	}()
 
-	listCount, listCountArgs, listPage, listPageArgs, err := userListSQL(store.UserListParams{Email: "u001@example.com"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	connCount, connCountArgs, connPage, connPageArgs, err := userListSQL(store.UserListParams{Email: "u001@example.com", Connection: "db"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	const email = "u001@example.com"
+	// args are in $n order.
 	tests := []struct {
 		name  string
 		query string
 		args  []any
 		index string
 	}{
-		{"UserGetByEmail", userByEmailSQL, []any{"u001@example.com", "db"}, "users_email_connection"},
-		{"UserGetByUsername", userByUsernameSQL, []any{"db", "u001"}, "users_connection_username"},
-		{"UserList email count", listCount, listCountArgs, "users_email_connection"},
-		{"UserList email page", listPage, listPageArgs, "users_email_connection"},
-		{"UserList email+connection count", connCount, connCountArgs, "users_email_connection"},
-		{"UserList email+connection page", connPage, connPageArgs, "users_email_connection"},
+		{"UserGetByEmail", dbsqlc.UserGetByEmail, []any{email, "db"}, "users_email_connection"},
+		{"UserGetByUsername", dbsqlc.UserGetByUsername, []any{"db", "u001"}, "users_connection_username"},
+		{"UserCountByEmail", dbsqlc.UserCountByEmail, []any{email, ""}, "users_email_connection"},
+		{"UserCountByEmail in a connection", dbsqlc.UserCountByEmail, []any{email, "db"}, "users_email_connection"},
+		{"UserListByEmail", dbsqlc.UserListByEmail, []any{email, "", 0, 50, "created_at", false}, "users_email_connection"},
+		{"UserListByEmail in a connection", dbsqlc.UserListByEmail, []any{email, "db", 0, 50, "name", true}, "users_email_connection"},
+		{"UserListCreated", dbsqlc.UserListCreated, []any{"", 0, 50}, "users_created_at"},
+		{"LogCountByUser", dbsqlc.LogCountByUser, []any{"auth0|001", ""}, "logs_user_id"},
+		{"LogListByUser", dbsqlc.LogListByUser, []any{"auth0|001", "", 0, 50, false}, "logs_user_id"},
+		{"LogCheckpointByUser", dbsqlc.LogCheckpointByUser, []any{"auth0|001", "", "", 50}, "logs_user_id"},
+		{"LoginFailureListByUser", dbsqlc.LoginFailureListByUser, []any{"auth0|001", "192.0.2.1", "", 1}, "login_failures_pkey"},
+		{"LoginFailureListByIdentifier", dbsqlc.LoginFailureListByIdentifier, []any{email, "", 1}, "login_failures_identifier"},
+		{"LoginFailureDeleteByUser", dbsqlc.LoginFailureDeleteByUser, []any{"auth0|001", "192.0.2.1", ""}, "login_failures_pkey"},
+		{"LogCountByType", dbsqlc.LogCountByType, []any{"s"}, "logs_type"},
+		// LogCheckpointByType is left out: its generic plan may as well walk
+		// the primary key in log id order, filtering by type.
+		{"LogListNewest", dbsqlc.LogListNewest, []any{0, 50}, "logs_date"},
+		{"LogListOldest", dbsqlc.LogListOldest, []any{0, 50}, "logs_date"},
 	}
 	for i, tt := range tests {
 		// Subtests share the one connection: not parallel.

@@ -5,93 +5,20 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/keyhook/keyhook/store"
+	"github.com/keyhook/keyhook/store/sqlite/internal/column"
 )
 
-// timeLayout is fixed width so stored times sort as text. Microseconds match
-// PostgreSQL's timestamptz, so both backends return the same instants.
-const timeLayout = "2006-01-02T15:04:05.000000Z"
-
-func normTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
-
-func normNullTime(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	n := normTime(*t)
-	return &n
-}
-
-func fmtTime(t time.Time) string { return normTime(t).Format(timeLayout) }
-
-func fmtNullTime(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return fmtTime(*t)
-}
-
-func textOf(src any) (string, bool) {
-	switch v := src.(type) {
-	case string:
-		return v, true
-	case []byte:
-		return string(v), true
-	}
-	return "", false
-}
-
-// timeCol scans a TEXT time column.
-type timeCol struct{ dst *time.Time }
-
-func (c timeCol) Scan(src any) error {
-	s, ok := textOf(src)
-	if !ok {
-		return fmt.Errorf("time column holds %T", src)
-	}
-	t, err := time.Parse(timeLayout, s)
-	if err != nil {
-		return err
-	}
-	*c.dst = t
-	return nil
-}
-
-// nullTimeCol scans a nullable TEXT time column.
-type nullTimeCol struct{ dst **time.Time }
-
-func (c nullTimeCol) Scan(src any) error {
-	if src == nil {
-		*c.dst = nil
-		return nil
-	}
-	var t time.Time
-	if err := (timeCol{&t}).Scan(src); err != nil {
-		return err
-	}
-	*c.dst = &t
-	return nil
-}
-
-// jsonCol scans a JSON TEXT column into dst (a pointer).
-type jsonCol struct{ dst any }
-
-func (c jsonCol) Scan(src any) error {
-	s, ok := textOf(src)
-	if !ok {
-		return fmt.Errorf("json column holds %T", src)
-	}
-	return json.Unmarshal([]byte(s), c.dst)
-}
+// normTime is the stored precision (see column.Layout).
+func normTime(t time.Time) time.Time { return column.Of(t).Time }
 
 // jsonArgs encodes values for JSON columns, keeping the first error so a
-// statement's arguments can be built inline and checked once.
+// statement's parameters can be built inline and checked once.
 type jsonArgs struct{ err error }
 
 // encode returns v as JSON, or empty ("[]" or "{}") when v is nil, so
@@ -106,6 +33,15 @@ func (j *jsonArgs) encode(v any, empty string) string {
 		return empty
 	}
 	return string(b)
+}
+
+// jsonCols decodes JSON columns, keeping the first error.
+type jsonCols struct{ err error }
+
+func (j *jsonCols) decode(s string, dst any) {
+	if err := json.Unmarshal([]byte(s), dst); err != nil {
+		j.err = errors.Join(j.err, err)
+	}
 }
 
 // dbErr wraps a database error: no rows become ErrNotFound, unique and
@@ -132,11 +68,7 @@ func mapErr(err error) error {
 }
 
 // mustAffect turns an UPDATE or DELETE that matched nothing into ErrNotFound.
-func mustAffect(op string, res sql.Result, err error) error {
-	if err != nil {
-		return dbErr(op, err)
-	}
-	n, err := res.RowsAffected()
+func mustAffect(op string, n int64, err error) error {
 	if err != nil {
 		return dbErr(op, err)
 	}
@@ -146,35 +78,41 @@ func mustAffect(op string, res sql.Result, err error) error {
 	return nil
 }
 
-// where collects the conditions of a list query.
-type where struct {
-	conds []string
-	args  []any
-}
-
-func (w *where) add(cond string, args ...any) {
-	w.conds = append(w.conds, cond)
-	w.args = append(w.args, args...)
-}
-
-func (w *where) String() string {
-	if len(w.conds) == 0 {
-		return ""
-	}
-	return " WHERE " + strings.Join(w.conds, " AND ")
-}
-
 // defaultPerPage is PageParams.PerPage's default.
 const defaultPerPage = 50
 
-func limitOffset(p store.PageParams) (limit, offset int) {
-	limit = p.PerPage
+func limitOffset(p store.PageParams) (limit, offset int64) {
+	limit = int64(p.PerPage)
 	if limit <= 0 {
 		limit = defaultPerPage
 	}
-	return limit, max(p.Page, 0) * limit
+	return limit, int64(max(p.Page, 0)) * limit
 }
 
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+// rowsOf converts the rows of a list query.
+func rowsOf[R, T any](op string, rows []R, err error, conv func(R) (*T, error)) ([]T, error) {
+	if err != nil {
+		return nil, dbErr(op, err)
+	}
+	out := make([]T, 0, len(rows))
+	for _, r := range rows {
+		v, err := conv(r)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: %s: %w", op, err)
+		}
+		out = append(out, *v)
+	}
+	return out, nil
+}
+
+// oneOf converts the row of a single-row query.
+func oneOf[R, T any](op string, row R, err error, conv func(R) (*T, error)) (*T, error) {
+	if err != nil {
+		return nil, dbErr(op, err)
+	}
+	v, err := conv(row)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %s: %w", op, err)
+	}
+	return v, nil
 }

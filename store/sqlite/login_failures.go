@@ -10,6 +10,8 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/keyhook/keyhook/store"
+	"github.com/keyhook/keyhook/store/sqlite/internal/column"
+	"github.com/keyhook/keyhook/store/sqlite/internal/dbsqlc"
 )
 
 // LoginFailureAdd counts a failure with one upsert: the increment happens in
@@ -22,13 +24,14 @@ func (q *queries) LoginFailureAdd(ctx context.Context, p store.LoginFailureAddPa
 	if at.IsZero() {
 		at = time.Now()
 	}
-	var n int
-	err := q.scanWrite(ctx, `INSERT INTO login_failures (user_id, ip, identifier, connection, count, first_at, last_at)
-    VALUES (?, ?, ?, ?, 1, ?, ?)
-    ON CONFLICT (user_id, ip) DO UPDATE SET count = count + 1, identifier = excluded.identifier,
-        connection = excluded.connection, last_at = excluded.last_at
-    RETURNING count`,
-		[]any{p.UserID, p.IP, p.Identifier, p.Connection, fmtTime(at), fmtTime(at)}, &n)
+	var n int64
+	err := q.write(ctx, func(q *queries) error {
+		var err error
+		n, err = q.db.LoginFailureAdd(ctx, dbsqlc.LoginFailureAddParams{
+			UserID: p.UserID, Ip: p.IP, Identifier: p.Identifier, Connection: p.Connection, At: column.Of(at),
+		})
+		return err
+	})
 	var se *sqlite.Error
 	if errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
 		return 0, fmt.Errorf("sqlite: add login failure: no user %q: %w", p.UserID, store.ErrNotFound)
@@ -36,69 +39,54 @@ func (q *queries) LoginFailureAdd(ctx context.Context, p store.LoginFailureAddPa
 	if err != nil {
 		return 0, dbErr("add login failure", err)
 	}
-	return n, nil
+	return int(n), nil
 }
 
-// scanWrite runs a statement that writes and returns one row. Outside a
-// transaction it takes the write lock first, as lockedDB.ExecContext does,
-// and holds it until the row is read.
-func (q *queries) scanWrite(ctx context.Context, query string, args []any, dest ...any) error {
-	if l, ok := q.q.(lockedDB); ok {
-		if err := l.lock.acquire(ctx); err != nil {
-			return err
-		}
-		defer l.lock.release()
-	}
-	return q.q.QueryRowContext(ctx, query, args...).Scan(dest...)
+func loginFailureFromRow(r dbsqlc.LoginFailure) (*store.LoginFailure, error) {
+	return &store.LoginFailure{
+		UserID: r.UserID, IP: r.Ip, Identifier: r.Identifier, Connection: r.Connection, Count: int(r.Count),
+		FirstAt: r.FirstAt.Time, LastAt: r.LastAt.Time,
+	}, nil
 }
 
-const loginFailureCols = `user_id, ip, identifier, connection, count, first_at, last_at`
-
-func loginFailureWhere(userID, ip, identifier string) *where {
-	w := &where{}
-	if userID != "" {
-		w.add("user_id = ?", userID)
-	}
-	if ip != "" {
-		w.add("ip = ?", ip)
-	}
-	if identifier != "" {
-		w.add("identifier = ?", identifier)
-	}
-	return w
-}
-
+// LoginFailureList picks the query that filters by user, else by
+// identifier, else by neither (see login_failures.sql).
 func (q *queries) LoginFailureList(ctx context.Context, p store.LoginFailureListParams) ([]store.LoginFailure, error) {
-	w := loginFailureWhere(p.UserID, p.IP, p.Identifier)
-	if p.Min > 0 {
-		w.add("count >= ?", p.Min)
+	var rows []dbsqlc.LoginFailure
+	var err error
+	switch minCount := int64(p.Min); {
+	case p.UserID != "":
+		rows, err = q.db.LoginFailureListByUser(ctx, dbsqlc.LoginFailureListByUserParams{
+			UserID: p.UserID, Ip: p.IP, Identifier: p.Identifier, Min: minCount,
+		})
+	case p.Identifier != "":
+		rows, err = q.db.LoginFailureListByIdentifier(ctx, dbsqlc.LoginFailureListByIdentifierParams{
+			Identifier: p.Identifier, Ip: p.IP, Min: minCount,
+		})
+	default:
+		rows, err = q.db.LoginFailureList(ctx, dbsqlc.LoginFailureListParams{Ip: p.IP, Min: minCount})
 	}
-	rows, err := q.q.QueryContext(ctx, `SELECT `+loginFailureCols+` FROM login_failures`+w.String()+` ORDER BY user_id, ip`, w.args...)
-	if err != nil {
-		return nil, dbErr("list login failures", err)
-	}
-	defer rows.Close()
-	out := []store.LoginFailure{}
-	for rows.Next() {
-		var f store.LoginFailure
-		if err := rows.Scan(&f.UserID, &f.IP, &f.Identifier, &f.Connection, &f.Count, timeCol{&f.FirstAt}, timeCol{&f.LastAt}); err != nil {
-			return nil, dbErr("list login failures", err)
-		}
-		out = append(out, f)
-	}
-	return out, dbErr("list login failures", rows.Err())
+	return rowsOf("list login failures", rows, err, loginFailureFromRow)
 }
 
 func (q *queries) LoginFailureDelete(ctx context.Context, p store.LoginFailureDeleteParams) (int, error) {
 	if p.UserID == "" && p.Identifier == "" {
 		return 0, errors.New("sqlite: delete login failures: user id or identifier is required")
 	}
-	w := loginFailureWhere(p.UserID, p.IP, p.Identifier)
-	res, err := q.q.ExecContext(ctx, `DELETE FROM login_failures`+w.String(), w.args...)
-	if err != nil {
-		return 0, dbErr("delete login failures", err)
-	}
-	n, err := res.RowsAffected()
+	var n int64
+	err := q.write(ctx, func(q *queries) error {
+		var err error
+		if p.UserID != "" {
+			n, err = q.db.LoginFailureDeleteByUser(ctx, dbsqlc.LoginFailureDeleteByUserParams{
+				UserID: p.UserID, Ip: p.IP, Identifier: p.Identifier,
+			})
+		} else {
+			n, err = q.db.LoginFailureDeleteByIdentifier(ctx, dbsqlc.LoginFailureDeleteByIdentifierParams{
+				Identifier: p.Identifier, Ip: p.IP,
+			})
+		}
+		return err
+	})
 	if err != nil {
 		return 0, dbErr("delete login failures", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/keyhook/keyhook/store/migration"
+	"github.com/keyhook/keyhook/store/sqlite/internal/column"
 )
 
 // migrationFS holds the schema, one file per version: NNNN_name.sql. The
@@ -64,7 +65,7 @@ func applyMigration(ctx context.Context, db *sql.DB, m migration.Migration) erro
 		return fmt.Errorf("sqlite: migration %s: %w", m.Name, err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-		m.Version, m.Name, fmtTime(time.Now())); err != nil {
+		m.Version, m.Name, column.Of(time.Now())); err != nil {
 		return fmt.Errorf("sqlite: migration %s: %w", m.Name, err)
 	}
 	if err := tx.Commit(); err != nil {

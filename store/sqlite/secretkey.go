@@ -7,45 +7,29 @@ import (
 	"fmt"
 
 	"github.com/keyhook/keyhook/store"
+	"github.com/keyhook/keyhook/store/sqlite/internal/dbsqlc"
 )
+
+// secretKeyCheck is the meta key of the check value.
+const secretKeyCheck = "secret_key_check"
 
 // checkSecretKey verifies that sealer holds the key this database was sealed
 // with: it opens the check value stored by the first Open, storing it now if
 // there is none. A database from before the check has none; if it holds a
 // signing key, that key must open instead.
-func checkSecretKey(ctx context.Context, db *sql.DB, sealer store.Sealer) error {
+func checkSecretKey(ctx context.Context, q *dbsqlc.Queries, sealer store.Sealer) error {
 	mismatch := func(err error) error {
 		return fmt.Errorf("sqlite: %w (%w)", store.ErrSecretKeyMismatch, err)
 	}
-	stored, err := readSecretKeyCheck(ctx, db)
-	if err != nil {
-		return err
-	}
-	if stored == nil {
-		var key []byte
-		err := db.QueryRowContext(ctx, `SELECT private_key FROM signing_keys ORDER BY created_at DESC, kid DESC LIMIT 1`).Scan(&key)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-		case err != nil:
-			return fmt.Errorf("sqlite: secret key check: %w", err)
-		default:
-			if _, err := sealer.Open(key); err != nil {
-				return mismatch(err)
-			}
-		}
-		sealed, err := sealer.Seal([]byte(store.SecretKeyCheck))
-		if err != nil {
-			return fmt.Errorf("sqlite: secret key check: %w", err)
-		}
-		// Of two processes opening a new database together, the first
-		// value stays and the other verifies it below.
-		if _, err := db.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('secret_key_check', ?)
-    ON CONFLICT (key) DO NOTHING`, sealed); err != nil {
-			return fmt.Errorf("sqlite: secret key check: %w", err)
-		}
-		if stored, err = readSecretKeyCheck(ctx, db); err != nil {
+	stored, err := q.MetaGet(ctx, secretKeyCheck)
+	if errors.Is(err, sql.ErrNoRows) {
+		if err := storeSecretKeyCheck(ctx, q, sealer); err != nil {
 			return err
 		}
+		stored, err = q.MetaGet(ctx, secretKeyCheck)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: secret key check: %w", err)
 	}
 	plain, err := sealer.Open(stored)
 	if err != nil {
@@ -57,15 +41,26 @@ func checkSecretKey(ctx context.Context, db *sql.DB, sealer store.Sealer) error 
 	return nil
 }
 
-// readSecretKeyCheck returns the stored check value, nil if there is none.
-func readSecretKeyCheck(ctx context.Context, db *sql.DB) ([]byte, error) {
-	var v []byte
-	err := db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'secret_key_check'`).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
+// storeSecretKeyCheck stores the check value sealed with sealer, unless a
+// signing key sealed before the check existed does not open with it.
+func storeSecretKeyCheck(ctx context.Context, q *dbsqlc.Queries, sealer store.Sealer) error {
+	keys, err := q.SigningKeyList(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: secret key check: %w", err)
+		return fmt.Errorf("sqlite: secret key check: %w", err)
 	}
-	return v, nil
+	if len(keys) > 0 {
+		if _, err := sealer.Open(keys[0].PrivateKey); err != nil {
+			return fmt.Errorf("sqlite: %w (%w)", store.ErrSecretKeyMismatch, err)
+		}
+	}
+	sealed, err := sealer.Seal([]byte(store.SecretKeyCheck))
+	if err != nil {
+		return fmt.Errorf("sqlite: secret key check: %w", err)
+	}
+	// Of two processes opening a new database together, the first value
+	// stays and the other verifies it.
+	if err := q.MetaInsert(ctx, dbsqlc.MetaInsertParams{Key: secretKeyCheck, Value: sealed}); err != nil {
+		return fmt.Errorf("sqlite: secret key check: %w", err)
+	}
+	return nil
 }

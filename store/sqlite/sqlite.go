@@ -17,6 +17,7 @@ import (
 
 	"github.com/keyhook/keyhook/store"
 	"github.com/keyhook/keyhook/store/riverjobs"
+	"github.com/keyhook/keyhook/store/sqlite/internal/dbsqlc"
 )
 
 // Config configures Open.
@@ -50,9 +51,12 @@ const maxOpenConns = 8
 // DB is a keyhook database in one SQLite file.
 type DB struct {
 	queries
-	db     *sql.DB
-	jobs   riverjobs.Queue[*sql.Tx]
-	writes writeLock
+	db *sql.DB
+	// prepared holds every query, prepared once on the pool; transactions
+	// use them through WithTx.
+	prepared *dbsqlc.Queries
+	jobs     riverjobs.Queue[*sql.Tx]
+	writes   writeLock
 }
 
 var _ store.Store = (*DB)(nil)
@@ -95,18 +99,27 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		_ = db.Close()
 		return nil, err
 	}
-	if err := checkSecretKey(ctx, db, cfg.Sealer); err != nil {
+	prepared, err := dbsqlc.Prepare(ctx, db)
+	if err != nil {
 		_ = db.Close()
+		return nil, fmt.Errorf("sqlite: prepare queries: %w", err)
+	}
+	closeAll := func() {
+		_ = prepared.Close()
+		_ = db.Close()
+	}
+	if err := checkSecretKey(ctx, prepared, cfg.Sealer); err != nil {
+		closeAll()
 		return nil, err
 	}
 	driver := riversqlite.New(db)
 	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: logger})
 	if err != nil {
-		_ = db.Close()
+		closeAll()
 		return nil, fmt.Errorf("sqlite: river migrator: %w", err)
 	}
 	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		_ = db.Close()
+		closeAll()
 		return nil, fmt.Errorf("sqlite: river migrations: %w", err)
 	}
 
@@ -125,12 +138,12 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	client, err := river.NewClient(driver, rcfg)
 	if err != nil {
-		_ = db.Close()
+		closeAll()
 		return nil, fmt.Errorf("sqlite: river client: %w", err)
 	}
 
-	d := &DB{db: db, jobs: riverjobs.Queue[*sql.Tx]{Client: client, HasWorkers: cfg.Workers != nil}, writes: newWriteLock()}
-	d.queries = queries{q: lockedDB{DB: db, lock: d.writes}, sealer: cfg.Sealer, begin: d.beginQueries}
+	d := &DB{db: db, prepared: prepared, jobs: riverjobs.Queue[*sql.Tx]{Client: client, HasWorkers: cfg.Workers != nil}, writes: newWriteLock()}
+	d.queries = queries{db: prepared, sealer: cfg.Sealer, begin: d.beginQueries}
 	return d, nil
 }
 
@@ -151,7 +164,7 @@ func dsn(path string) string {
 func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
 	return d.runTx(ctx, func(sqlTx *sql.Tx) error {
 		t := &tx{sqlTx: sqlTx, river: d.jobs.Client}
-		t.queries = queries{q: sqlTx, sealer: d.sealer}
+		t.queries = queries{db: d.prepared.WithTx(sqlTx), sealer: d.sealer}
 		return fn(ctx, t)
 	})
 }
@@ -160,7 +173,7 @@ func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx)
 // a transaction of their own.
 func (d *DB) beginQueries(ctx context.Context, fn func(q *queries) error) error {
 	return d.runTx(ctx, func(sqlTx *sql.Tx) error {
-		return fn(&queries{q: sqlTx, sealer: d.sealer})
+		return fn(&queries{db: d.prepared.WithTx(sqlTx), sealer: d.sealer})
 	})
 }
 
@@ -214,7 +227,7 @@ func (d *DB) Close() error {
 	if already {
 		return nil
 	}
-	if err := d.db.Close(); err != nil {
+	if err := errors.Join(d.prepared.Close(), d.db.Close()); err != nil {
 		return fmt.Errorf("sqlite: close: %w", errors.Join(stopErr, err))
 	}
 	if stopErr != nil {

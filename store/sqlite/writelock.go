@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 )
@@ -42,19 +41,3 @@ func (l writeLock) release() { <-l }
 
 // busyTimeout matches the busy_timeout pragma of dsn.
 const busyTimeout = 10 * time.Second
-
-// lockedDB is the pool as the Store's own (auto-commit) queries see it:
-// statements that write take the write lock; reads do not need it in WAL
-// mode.
-type lockedDB struct {
-	*sql.DB
-	lock writeLock
-}
-
-func (d lockedDB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if err := d.lock.acquire(ctx); err != nil {
-		return nil, err
-	}
-	defer d.lock.release()
-	return d.DB.ExecContext(ctx, query, args...)
-}
