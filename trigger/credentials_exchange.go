@@ -74,7 +74,9 @@ func credentialsExchangeArgs(tenant string, in CredentialsExchange, secrets map[
 // applyCredentialsExchange turns a hook's result into the token's scopes and
 // custom claims. A result without "scope" resets the scopes (Auth0: the
 // starter code's access_token.scope = scope keeps them); non-namespaced keys
-// are ignored. An undefined result keeps the granted scopes.
+// are ignored. An undefined result keeps the granted scopes. Scope values
+// holding NUL or invalid UTF-8 are dropped: no client could ask for them and
+// the tenant log could not store them.
 func applyCredentialsExchange(granted []string, v any) ([]string, map[string]any) {
 	obj, ok := v.(map[string]any)
 	if !ok {
@@ -84,13 +86,13 @@ func applyCredentialsExchange(granted []string, v any) ([]string, map[string]any
 	switch s := obj["scope"].(type) {
 	case []any:
 		for _, x := range s {
-			if str, ok := x.(string); ok && str != "" && !slices.Contains(scope, str) {
+			if str, ok := x.(string); ok && str != "" && checkString(str) == nil && !slices.Contains(scope, str) {
 				scope = append(scope, str)
 			}
 		}
 	case string:
 		for _, str := range strings.Fields(s) {
-			if !slices.Contains(scope, str) {
+			if checkString(str) == nil && !slices.Contains(scope, str) {
 				scope = append(scope, str)
 			}
 		}

@@ -2,8 +2,10 @@ package trigger
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/keyhook/keyhook"
 )
@@ -96,10 +98,16 @@ func applyPreUserRegistration(v any) (um, am map[string]any, err error) {
 		if err := checkMetadataNames(m); err != nil {
 			return nil, nil, fmt.Errorf("user_metadata: %w", err)
 		}
+		if err := checkText(m); err != nil {
+			return nil, nil, fmt.Errorf("user_metadata: %w", err)
+		}
 		um = m
 	}
 	if m, ok := user["app_metadata"].(map[string]any); ok {
 		if err := checkMetadataNames(m); err != nil {
+			return nil, nil, fmt.Errorf("app_metadata: %w", err)
+		}
+		if err := checkText(m); err != nil {
 			return nil, nil, fmt.Errorf("app_metadata: %w", err)
 		}
 		am = m
@@ -159,4 +167,42 @@ func deepCopy(v any) any {
 	default:
 		return v
 	}
+}
+
+// checkText refuses what a script may put in a string but the stores may
+// not hold: a NUL character (PostgreSQL refuses it in text and jsonb) and
+// invalid UTF-8 (a lone surrogate of a JavaScript string), in any value or
+// property name at any depth. Requests are checked at the HTTP boundary;
+// this is the same rule for what hooks hand back.
+func checkText(v any) error {
+	switch x := v.(type) {
+	case string:
+		return checkString(x)
+	case map[string]any:
+		for k, val := range x {
+			if err := checkString(k); err != nil {
+				return fmt.Errorf("property name: %w", err)
+			}
+			if err := checkText(val); err != nil {
+				return fmt.Errorf("%s: %w", k, err)
+			}
+		}
+	case []any:
+		for _, val := range x {
+			if err := checkText(val); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func checkString(s string) error {
+	if !utf8.ValidString(s) {
+		return errors.New("a string is not valid UTF-8")
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return errors.New("a string contains a NUL character")
+	}
+	return nil
 }

@@ -96,6 +96,8 @@ func TestApplyCredentialsExchange(t *testing.T) {
 		{"no scope resets", map[string]any{}, nil, nil},
 		{"array", map[string]any{"scope": []any{"read:a", "extra", "extra"}}, []string{"read:a", "extra"}, nil},
 		{"string", map[string]any{"scope": "a b"}, []string{"a", "b"}, nil},
+		{"NUL and bad UTF-8 dropped", map[string]any{"scope": []any{"a", "b\x00", "\xff"}}, []string{"a"}, nil},
+		{"NUL in string dropped", map[string]any{"scope": "a b\x00c"}, []string{"a"}, nil},
 		{"claims filtered", map[string]any{"scope": []any{}, "https://x.test/c": 1.0, "plain": 2.0, "https://auth0.com/c": 3.0},
 			nil, map[string]any{"https://x.test/c": 1.0}},
 	}
@@ -226,6 +228,8 @@ func TestPreUserRegistration(t *testing.T) {
 		{"plain error", `module.exports = function (user, context, cb) { cb(new Error('internal detail')); };`, nil, nil, "", true},
 		{"dotted name", `module.exports = function (user, context, cb) { cb(null, {user: {user_metadata: {'a.b': 1}}}); };`, nil, nil, "", true},
 		{"dollar name", `module.exports = function (user, context, cb) { cb(null, {user: {app_metadata: {$x: 1}}}); };`, nil, nil, "", true},
+		{"NUL value", `module.exports = function (user, context, cb) { cb(null, {user: {user_metadata: {a: ['ok', 'x\u0000y']}}}); };`, nil, nil, "", true},
+		{"NUL name", `module.exports = function (user, context, cb) { cb(null, {user: {app_metadata: {deep: {'x\u0000': 1}}}}); };`, nil, nil, "", true},
 		{"async", `module.exports = async function (user, context, cb) {
   await new Promise(function (r) { setTimeout(r, 10); });
   cb(null, {user: {app_metadata: {late: true}}});
