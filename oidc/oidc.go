@@ -54,7 +54,8 @@ func NewConfiguration(issuer string) Configuration {
 		Issuer:        issuer,
 		TokenEndpoint: issuer + "oauth/token",
 		JWKSURI:       issuer + ".well-known/jwks.json",
-		ScopesSupported: []string{"openid", "profile", "offline_access", "name", "given_name", "family_name",
+		// offline_access arrives with refresh tokens.
+		ScopesSupported: []string{"openid", "profile", "name", "given_name", "family_name",
 			"nickname", "email", "email_verified", "picture", "created_at", "identities", "phone", "address"},
 		SubjectTypesSupported: []string{"public"},
 		// The signer signs RS256 only.
