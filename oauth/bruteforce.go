@@ -42,14 +42,18 @@ func (p AttackProtection) maxLoginFailures() int {
 	return p.MaxLoginFailures
 }
 
+// accountBlockedRetryAfter is the Retry-After of a blocked pair's 429, in
+// seconds. The block lasts until an unblock or a password change, not for a
+// time; every 429 still carries Retry-After so that clients back off instead
+// of retrying at once, and asking again after it is cheap.
+const accountBlockedRetryAfter = "900"
+
 // errAccountBlocked is Auth0's answer to a blocked user–IP pair. Auth0 adds
-// that it sent an email with an unblock link; keyhook sends none. It has no
-// Retry-After: the block lasts until an unblock or a password change, not
-// for a time.
+// that it sent an email with an unblock link; keyhook sends none.
 func errAccountBlocked() *tokenError {
 	return &tokenError{Status: http.StatusTooManyRequests, Code: "too_many_attempts",
 		Description: "Your account has been blocked after multiple consecutive login attempts.",
-		logType:     keyhook.LogBlockedAccount}
+		retryAfter:  accountBlockedRetryAfter, logType: keyhook.LogBlockedAccount}
 }
 
 // errSuspiciousIP is Auth0's answer to an IP throttled for failed logins.

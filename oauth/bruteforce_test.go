@@ -80,8 +80,8 @@ func TestBruteForceBlocksThePair(t *testing.T) {
 		}
 		// The tenth failure blocks the pair, and it stays blocked.
 		r.wantError(t, 429, "too_many_attempts", blockedDesc)
-		if r.header.Get("Retry-After") != "" {
-			t.Fatalf("attempt %d: Retry-After %q on a block that lasts until an unblock", i, r.header.Get("Retry-After"))
+		if r.header.Get("Retry-After") != accountBlockedRetryAfter {
+			t.Fatalf("attempt %d: Retry-After %q, want %s", i, r.header.Get("Retry-After"), accountBlockedRetryAfter)
 		}
 	}
 	b.post(t, b.realmParams(), false).wantError(t, 429, "too_many_attempts", blockedDesc)
