@@ -3,6 +3,10 @@ package jsrt
 import (
 	"context"
 	"fmt"
+	"io"
+	"os/exec"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -209,4 +213,54 @@ func BenchmarkRunHookCold(b *testing.B) {
 			b.Fatal(errString(res.Err))
 		}
 	}
+}
+
+// consoleFloodHook logs consoleFloodLines lines, far past the console cap.
+const (
+	consoleFloodLines = 200_000
+	consoleFloodLoop  = `for (let i = 0; i < 200000; i++) console.log('line %d', i);`
+	consoleFloodHook  = `module.exports = function (a, cb) { ` + consoleFloodLoop + ` cb(null, 'done'); };`
+)
+
+// BenchmarkConsoleFlood runs consoleFloodHook, then the same loop in Node
+// (when node is installed) writing to a pipe, and reports Node's time per
+// loop and keyhook's time as a fraction of it (ratio-to-node; below 1 is
+// faster than Node). Node's process start is not counted: the script
+// times its own loop.
+func BenchmarkConsoleFlood(b *testing.B) {
+	e := New(Options{})
+	defer e.Close()
+	ctx := context.Background()
+	call := HookCall{Script: consoleFloodHook, Args: []any{map[string]any{}}, Timeout: time.Minute}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if res := e.RunHook(ctx, call); res.Err != nil {
+			b.Fatal(errString(res.Err))
+		}
+	}
+	b.StopTimer()
+	perOp := b.Elapsed().Seconds() / float64(b.N)
+	node, err := exec.LookPath("node")
+	if err != nil {
+		b.Log("node not found: no comparison")
+		return
+	}
+	const runs = 3
+	script := `const t0 = process.hrtime.bigint();
+for (let r = 0; r < ` + strconv.Itoa(runs) + `; r++) { ` + consoleFloodLoop + ` }
+process.stderr.write(String(Number(process.hrtime.bigint() - t0) / 1e9 / ` + strconv.Itoa(runs) + `));`
+	cmd := exec.Command(node, "-e", script)
+	cmd.Stdout = io.Discard // a pipe, as a hook runner's output would be
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		b.Fatalf("node: %v %s", err, stderr.String())
+	}
+	nodeSec, err := strconv.ParseFloat(strings.TrimSpace(stderr.String()), 64)
+	if err != nil {
+		b.Fatalf("node output %q: %v", stderr.String(), err)
+	}
+	b.ReportMetric(nodeSec*1e3, "node-ms/op")
+	b.ReportMetric(perOp/nodeSec, "ratio-to-node")
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -75,6 +76,29 @@ func (sb *sandbox) installHost() (goja.Value, error) {
 	set("write", func(call goja.FunctionCall) goja.Value {
 		sb.console.add(call.Argument(0).String(), call.Argument(1).String())
 		return goja.Undefined()
+	})
+	set("consoleFull", func(goja.FunctionCall) goja.Value {
+		return sb.vm.ToValue(sb.console.drop())
+	})
+	set("consoleMethod", func(call goja.FunctionCall) goja.Value {
+		level := call.Argument(0).String()
+		format, ok := goja.AssertFunction(call.Argument(1))
+		if !ok {
+			panic(sb.throwType("consoleMethod: format is not a function"))
+		}
+		m := vm.ToValue(func(call goja.FunctionCall) goja.Value {
+			if sb.console.drop() {
+				return goja.Undefined()
+			}
+			line, err := format(goja.Undefined(), call.Arguments...)
+			if err != nil {
+				panic(err)
+			}
+			sb.console.add(level, line.String())
+			return goja.Undefined()
+		})
+		_ = m.(*goja.Object).DefineDataProperty("name", vm.ToValue(level), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+		return m
 	})
 	set("timer", func(call goja.FunctionCall) goja.Value {
 		fn, ok := goja.AssertFunction(call.Argument(0))
@@ -150,11 +174,14 @@ func (sb *sandbox) throwRange(msg string) *goja.Object { return sb.newError(sb.r
 func (sb *sandbox) throwType(msg string) *goja.Object  { return sb.newError(sb.typeErrorCtor, msg) }
 func (sb *sandbox) throwError(msg string) *goja.Object { return sb.newError(sb.errorCtor, msg) }
 
-// consoleBuffer captures console output up to a byte limit.
+// consoleBuffer captures console output up to a byte limit. Past the limit
+// writes are only counted: the JavaScript side asks drop before formatting
+// its arguments, so output nobody will read costs no formatting.
 type consoleBuffer struct {
-	limit     int
-	b         strings.Builder
-	truncated bool
+	limit   int
+	b       strings.Builder
+	full    bool
+	dropped int // writes cut or dropped after the limit was reached
 }
 
 const truncatedNote = "…truncated"
@@ -163,40 +190,57 @@ func newConsoleBuffer(limit int) *consoleBuffer { return &consoleBuffer{limit: l
 
 func (c *consoleBuffer) add(level, line string) {
 	_ = level // every level goes to the same stream, as webtask logs did
-	if c.truncated {
+	if c.full {
+		c.dropped++
 		return
 	}
-	need := len(line)
+	sep := 0
 	if c.b.Len() > 0 {
-		need++
+		sep = 1
 	}
-	if c.b.Len()+need > c.limit {
-		room := c.limit - c.b.Len()
-		if c.b.Len() > 0 && room > 0 {
-			c.b.WriteByte('\n')
-			room--
-		}
-		if room > 0 {
-			c.b.WriteString(validPrefix(line, room))
-		}
-		if c.b.Len() > 0 {
+	if c.b.Len()+sep+len(line) <= c.limit {
+		if sep == 1 {
 			c.b.WriteByte('\n')
 		}
-		c.b.WriteString(truncatedNote)
-		c.truncated = true
+		c.b.WriteString(line)
 		return
 	}
-	if c.b.Len() > 0 {
-		c.b.WriteByte('\n')
+	c.full = true
+	c.dropped++
+	if room := c.limit - c.b.Len() - sep; room > 0 {
+		if sep == 1 {
+			c.b.WriteByte('\n')
+		}
+		c.b.WriteString(validPrefix(line, room))
 	}
-	c.b.WriteString(line)
 }
 
-func (c *consoleBuffer) String() string { return c.b.String() }
+// drop reports whether the buffer is full, counting the write the caller
+// then skips.
+func (c *consoleBuffer) drop() bool {
+	if c.full {
+		c.dropped++
+	}
+	return c.full
+}
+
+// String is the captured output; when the limit was reached it ends with a
+// line saying so and how many writes were cut or dropped.
+func (c *consoleBuffer) String() string {
+	if !c.full {
+		return c.b.String()
+	}
+	note := truncatedNote + " (" + strconv.Itoa(c.dropped) + " console writes cut or dropped)"
+	if c.b.Len() == 0 {
+		return note
+	}
+	return c.b.String() + "\n" + note
+}
 
 func (c *consoleBuffer) reset() {
 	c.b.Reset()
-	c.truncated = false
+	c.full = false
+	c.dropped = 0
 }
 
 // validPrefix cuts s to at most n bytes without splitting a UTF-8 sequence.

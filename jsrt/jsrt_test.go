@@ -38,6 +38,25 @@ func errString(x *keyhook.ExecutionError) string {
 	return x.Name + ": " + x.Message
 }
 
+// TestConsoleFlood: a hook logging 200,000 lines finishes with its output
+// capped, and the note counts every write that did not fit. Before output
+// past the cap stopped being formatted this loop ran into the 5 s timeout.
+func TestConsoleFlood(t *testing.T) {
+	t.Parallel()
+	e := newTestEngine(t, Options{})
+	res := e.RunHook(context.Background(), HookCall{Script: consoleFloodHook, Args: []any{map[string]any{}}, Timeout: time.Minute})
+	if res.Err != nil || res.Value != "done" {
+		t.Fatalf("got %#v %s", res.Value, errString(res.Err))
+	}
+	body, dropped, ok := truncated(res.Logs)
+	if !ok || len(body) > defaultConsoleLimit {
+		t.Fatalf("output not capped and marked: %d bytes, ends %q", len(res.Logs), res.Logs[max(0, len(res.Logs)-80):])
+	}
+	if whole := wholeLines(body, "line %d"); whole == 0 || whole+dropped != consoleFloodLines {
+		t.Fatalf("%d whole lines + %d dropped != %d writes", whole, dropped, consoleFloodLines)
+	}
+}
+
 func TestRunHookOutcomes(t *testing.T) {
 	t.Parallel()
 	e := newTestEngine(t, Options{})
@@ -276,6 +295,32 @@ func TestGlobalsIsolation(t *testing.T) {
 	}
 }
 
+// truncated splits console output ending in the truncation note into what
+// was kept and the number of writes the note says were cut or dropped.
+func truncated(logs string) (body string, dropped int, ok bool) {
+	i := strings.LastIndex(logs, truncatedNote)
+	if i < 0 {
+		return logs, 0, false
+	}
+	if _, err := fmt.Sscanf(logs[i+len(truncatedNote):], " (%d console writes cut or dropped)", &dropped); err != nil {
+		return logs, 0, false
+	}
+	return strings.TrimSuffix(logs[:i], "\n"), dropped, true
+}
+
+// wholeLines counts the leading lines of body equal to format filled with
+// 0, 1, 2, …; a line cut at the cap never equals its whole text.
+func wholeLines(body, format string) int {
+	n := 0
+	for line := range strings.SplitSeq(body, "\n") {
+		if line != fmt.Sprintf(format, n) {
+			break
+		}
+		n++
+	}
+	return n
+}
+
 func TestConsole(t *testing.T) {
 	t.Parallel()
 	e := newTestEngine(t, Options{})
@@ -301,8 +346,31 @@ func TestConsole(t *testing.T) {
 	if res.Err != nil || res.Value != "done" {
 		t.Fatalf("got %#v %s", res.Value, errString(res.Err))
 	}
-	if !strings.HasSuffix(res.Logs, truncatedNote) || len(res.Logs) > 100+len(truncatedNote)+1 || !strings.HasPrefix(res.Logs, "line 0\nline 1\n") {
+	body, dropped, ok := truncated(res.Logs)
+	if !ok || len(body) > 100 || !strings.HasPrefix(body, "line 0\nline 1\n") {
 		t.Fatalf("logs not bounded: %d bytes %q", len(res.Logs), res.Logs)
+	}
+	if whole := wholeLines(body, "line %d"); whole+dropped != 1000 {
+		t.Fatalf("%d whole lines + %d dropped != 1000 writes: %q", whole, dropped, res.Logs)
+	}
+	// Past the cap nothing is formatted: the getter never runs.
+	res = run(t, small, "", `module.exports = function (a, cb) {
+  console.log('x'.repeat(200));
+  let calls = 0;
+  const o = { get x() { calls++; return 1; } };
+  console.log(o); console.info('%o', o); console.error(o);
+  cb(null, calls);
+};`)
+	if _, dropped, ok := truncated(res.Logs); res.Err != nil || res.Value != 0.0 || !ok || dropped != 4 {
+		t.Fatalf("value %#v err %s logs %q", res.Value, errString(res.Err), res.Logs)
+	}
+	// Formatting as Node's util.format: a lone string is printed as is.
+	res = run(t, e, "", `module.exports = function (a, cb) {
+  console.log('100%%'); console.log('%s%% %d', 'a', 5, 'rest'); console.log('%s'); console.log('%x %s', 1);
+  console.log(); console.log('%c%s', 'color: red', 'c'); cb();
+};`)
+	if want := "100%%\na% 5 rest\n%s\n%x 1\n\nc"; res.Logs != want {
+		t.Fatalf("logs =\n%q\nwant\n%q", res.Logs, want)
 	}
 	// Logs are kept when the script fails.
 	res = run(t, e, "", `module.exports = function (a, cb) { console.log('before'); throw new Error('after'); };`)

@@ -108,67 +108,84 @@
     return fmt(value, 0, false);
   }
 
-  function format(...args) {
-    if (args.length === 0) return '';
+  // formatList is util.format over an array-like (a console method's
+  // `arguments`, so no rest array or spread iterator is built per call). It
+  // finds placeholders with indexOf: indexing a string one character at a
+  // time costs goja an object per character.
+  function formatList(args) {
+    const n = args.length;
+    if (n === 0) return '';
     const first = args[0];
     let out = '';
     let i = 1;
-    if (typeof first === 'string') {
+    if (typeof first !== 'string') {
+      out = inspect(first);
+    } else if (n === 1) {
+      // As Node: a lone string is printed as is, '%%' included.
+      return first;
+    } else {
       let last = 0;
-      for (let j = 0; j < first.length - 1; j++) {
-        if (first[j] !== '%') continue;
+      let j = first.indexOf('%');
+      while (j !== -1 && j < first.length - 1) {
         const c = first[j + 1];
         let rep;
         switch (c) {
           case 's': {
-            if (i >= args.length) continue;
+            if (i >= n) break;
             const a = args[i++];
             rep = typeof a === 'string' ? a : (typeof a === 'object' && a !== null ? inspect(a, { depth: 1 }) : typeof a === 'bigint' ? a + 'n' : StringCtor(a));
             break;
           }
           case 'd': case 'i': {
-            if (i >= args.length) continue;
+            if (i >= n) break;
             const a = args[i++];
             rep = typeof a === 'bigint' ? a + 'n' : StringCtor(c === 'i' ? parseInt(a) : Number(a));
             break;
           }
-          case 'f': if (i >= args.length) continue; rep = StringCtor(parseFloat(args[i++])); break;
+          case 'f': if (i < n) rep = StringCtor(parseFloat(args[i++])); break;
           case 'j': {
-            if (i >= args.length) continue;
+            if (i >= n) break;
             try { rep = JSONStringify(args[i++]); } catch (e) { rep = '[Circular]'; }
             if (rep === undefined) rep = 'undefined';
             break;
           }
-          case 'o': case 'O': if (i >= args.length) continue; rep = inspect(args[i++], { depth: 4 }); break;
-          case 'c': if (i >= args.length) continue; i++; rep = ''; break;
+          case 'o': case 'O': if (i < n) rep = inspect(args[i++], { depth: 4 }); break;
+          case 'c': if (i < n) { i++; rep = ''; } break;
           case '%': rep = '%'; break;
-          default: continue;
+        }
+        if (rep === undefined) {
+          j = first.indexOf('%', j + 1);
+          continue;
         }
         out += first.slice(last, j) + rep;
         last = j + 2;
-        j++;
+        j = first.indexOf('%', last);
       }
-      out += first.slice(last);
-    } else {
-      out = inspect(first);
+      out += last === 0 ? first : first.slice(last);
     }
-    for (; i < args.length; i++) {
+    for (; i < n; i++) {
       const a = args[i];
       out += ' ' + (typeof a === 'string' ? a : inspect(a));
     }
     return out;
   }
+  function format(...args) { return formatList(args); }
 
   // ---- console ---------------------------------------------------------
   const consoleObj = {};
   const timers = new Map();
   const counts = new Map();
+  // The level methods are native (host.consoleMethod): once the execution's
+  // output reached its cap they only count the write, before any arguments
+  // object is built or formatted, so a script logging in a loop costs little
+  // more than the loop. Below the cap they call formatArgs.
+  function formatArgs() { return formatList(arguments); }
   for (const level of ['log', 'info', 'warn', 'error', 'debug', 'trace']) {
-    hidden(consoleObj, level, function (...args) { host.write(level, format(...args)); });
+    hidden(consoleObj, level, host.consoleMethod(level, formatArgs));
   }
-  hidden(consoleObj, 'dir', function (obj) { host.write('log', inspect(obj)); });
-  hidden(consoleObj, 'table', function (obj) { host.write('log', inspect(obj)); });
-  hidden(consoleObj, 'assert', function (cond, ...args) { if (!cond) host.write('error', 'Assertion failed' + (args.length ? ': ' + format(...args) : '')); });
+  hidden(consoleObj, 'dir', function (obj) { if (!host.consoleFull()) host.write('log', inspect(obj)); });
+  hidden(consoleObj, 'table', function (obj) { if (!host.consoleFull()) host.write('log', inspect(obj)); });
+  hidden(consoleObj, 'assert', function (cond, ...args) { if (!cond && !host.consoleFull()) host.write('error', 'Assertion failed' + (args.length ? ': ' + formatList(args) : '')); });
   hidden(consoleObj, 'time', function (label = 'default') { touch(); timers.set(label, Date.now()); });
   hidden(consoleObj, 'timeEnd', function (label = 'default') {
     if (timers.has(label)) { host.write('log', label + ': ' + (Date.now() - timers.get(label)) + 'ms'); timers.delete(label); }
