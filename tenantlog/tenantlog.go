@@ -1,6 +1,8 @@
-// Package tenantlog writes tenant log entries (Auth0's log objects) in the
-// caller's transaction and attaches the executions of extensibility code to
-// them.
+// Package tenantlog writes tenant log entries (Auth0's log objects) and
+// attaches the executions of extensibility code to them. An entry that must
+// commit with a change is written in the change's transaction (Write); every
+// other entry goes through a Writer, which group-commits entries of
+// concurrent requests.
 //
 // It imports the domain package, store and the standard library.
 package tenantlog
@@ -14,18 +16,23 @@ import (
 	"github.com/keyhook/keyhook/store"
 )
 
-// Write stores e through q (a Store or a Tx), filling its id and date.
+// Write stores e through q (a Tx, or a Store for a transaction of its own),
+// filling its id and date.
 func Write(ctx context.Context, q store.Querier, e *keyhook.LogEntry) error {
+	fill(e)
+	if err := q.LogCreate(ctx, e); err != nil {
+		return fmt.Errorf("tenantlog: write %s: %w", e.Type, err)
+	}
+	return nil
+}
+
+func fill(e *keyhook.LogEntry) {
 	if e.Date.IsZero() {
 		e.Date = time.Now().UTC()
 	}
 	if e.LogID == "" {
 		e.LogID = keyhook.NewLogID(e.Date)
 	}
-	if err := q.LogCreate(ctx, e); err != nil {
-		return fmt.Errorf("tenantlog: write %s: %w", e.Type, err)
-	}
-	return nil
 }
 
 // WithExecutions records the hook executions of an operation in
