@@ -9,14 +9,17 @@
 package authapi
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/keyhook/keyhook"
 	"github.com/keyhook/keyhook/ratelimit"
 	"github.com/keyhook/keyhook/store"
+	"github.com/keyhook/keyhook/tenantlog"
 	"github.com/keyhook/keyhook/trigger"
 )
 
@@ -24,12 +27,24 @@ import (
 type Handler struct {
 	Store    store.Store
 	Triggers *trigger.Engine
-	Logger   *slog.Logger
-	Now      func() time.Time
+	// Logs stores log entries written outside a transaction with group
+	// commit; nil writes each in a transaction of its own.
+	Logs   *tenantlog.Writer
+	Logger *slog.Logger
+	Now    func() time.Time
 
 	// SignupsPerIP throttles signups per IP address (Auth0's suspicious IP
 	// throttling); nil does not throttle.
 	SignupsPerIP *ratelimit.Limiter
+}
+
+// writeLog stores e outside any transaction and returns once it is
+// durable; a client that disconnects meanwhile does not cancel it.
+func (h *Handler) writeLog(ctx context.Context, e *keyhook.LogEntry) error {
+	if h.Logs != nil {
+		return h.Logs.Write(ctx, e)
+	}
+	return tenantlog.Write(context.WithoutCancel(ctx), h.Store, e)
 }
 
 // Mount registers the routes on mux.

@@ -1,13 +1,11 @@
 package authapi
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/keyhook/keyhook"
 	"github.com/keyhook/keyhook/password"
 	"github.com/keyhook/keyhook/ratelimit"
-	"github.com/keyhook/keyhook/tenantlog"
 )
 
 // throttleSignup spends one of the IP's signups (Auth0's suspicious IP
@@ -28,8 +26,7 @@ func (h *Handler) throttleSignup(w http.ResponseWriter, r *http.Request) bool {
 			Hostname:    r.Host,
 			UserAgent:   r.UserAgent(),
 		}
-		// A fresh context: the entry is not the client's to cancel.
-		if err := tenantlog.Write(context.WithoutCancel(r.Context()), h.Store, e); err != nil {
+		if err := h.writeLog(r.Context(), e); err != nil {
 			h.logger().ErrorContext(r.Context(), "write limit_mu log", "err", err)
 		}
 	}

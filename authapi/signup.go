@@ -317,7 +317,7 @@ func (h *Handler) failLog(ctx context.Context, r *http.Request, u *keyhook.User,
 	e := h.logEntry(r, keyhook.LogFailedSignup, u, conn, client)
 	e.Description = description
 	tenantlog.WithExecutions(e, execs)
-	if err := tenantlog.Write(ctx, h.Store, e); err != nil {
+	if err := h.writeLog(ctx, e); err != nil {
 		h.logger().ErrorContext(ctx, "write signup failure log", "err", err)
 	}
 }

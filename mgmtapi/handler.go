@@ -1,13 +1,17 @@
 package mgmtapi
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
 
+	"github.com/keyhook/keyhook"
+
 	"github.com/keyhook/keyhook/jsrt"
 	"github.com/keyhook/keyhook/ratelimit"
 	"github.com/keyhook/keyhook/store"
+	"github.com/keyhook/keyhook/tenantlog"
 	"github.com/keyhook/keyhook/trigger"
 )
 
@@ -28,13 +32,25 @@ type Handler struct {
 	// Limiter rate-limits per client (per remote IP before authentication);
 	// nil means unlimited.
 	Limiter *ratelimit.Limiter
-	Logger  *slog.Logger
-	Now     func() time.Time
+	// Logs stores log entries written outside a transaction with group
+	// commit; nil writes each in a transaction of its own.
+	Logs   *tenantlog.Writer
+	Logger *slog.Logger
+	Now    func() time.Time
 
 	// MaxLoginFailures is the brute-force threshold the token endpoint
 	// blocks at (user-blocks lists pairs at or above it); 0 or less means
 	// keyhook.DefaultMaxLoginFailures.
 	MaxLoginFailures int
+}
+
+// writeLog stores e outside any transaction and returns once it is
+// durable; a client that disconnects meanwhile does not cancel it.
+func (h *Handler) writeLog(ctx context.Context, e *keyhook.LogEntry) error {
+	if h.Logs != nil {
+		return h.Logs.Write(ctx, e)
+	}
+	return tenantlog.Write(context.WithoutCancel(ctx), h.Store, e)
 }
 
 // route is one endpoint: its pattern (Go 1.22 method and path), the scopes

@@ -734,7 +734,7 @@ func (h *Handler) logFailedPasswordChange(r *http.Request, description string) {
 	if p := principalFrom(ctx); p != nil {
 		entry.ClientID = p.clientID
 	}
-	if err := tenantlog.Write(ctx, h.Store, entry); err != nil {
+	if err := h.writeLog(ctx, entry); err != nil {
 		h.logger().ErrorContext(ctx, "write fcp log", "err", err)
 	}
 }

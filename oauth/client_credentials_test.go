@@ -1,8 +1,10 @@
 package oauth
 
 import (
+	"context"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -280,5 +282,29 @@ func TestCredentialsExchangeHookDenies(t *testing.T) {
 				t.Fatalf("details.hooks %v", e.Details["hooks"])
 			}
 		})
+	}
+}
+
+// Concurrent token requests share log commits, and every response still
+// comes after its entry is stored.
+func TestClientCredentialsConcurrentLogs(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	const n = 24
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			if r := b.post(t, b.m2mParams(), false); r.status != 200 {
+				t.Errorf("status %d %s", r.status, r.raw)
+			}
+		})
+	}
+	wg.Wait()
+	_, total, err := b.db.LogList(context.Background(), storeLogsOfType(keyhook.LogSuccessCredentialsExchange))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != n {
+		t.Fatalf("%d seccft entries after %d answered requests", total, n)
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/keyhook/keyhook/signer"
 	"github.com/keyhook/keyhook/store"
 	"github.com/keyhook/keyhook/store/sqlite"
+	"github.com/keyhook/keyhook/tenantlog"
 	"github.com/keyhook/keyhook/trigger"
 )
 
@@ -78,7 +79,9 @@ func setup(t testing.TB) *testBundle {
 	b := &testBundle{db: db, signer: s}
 	config := &configcache.Cache{Store: db}
 	b.engine = &trigger.Engine{Store: db, Config: config, JS: js, Logger: quiet, Tenant: "test-tenant"}
-	b.handler = &Handler{Store: db, Config: config, Signer: s, Triggers: b.engine, Issuer: testIssuer, Logger: quiet}
+	logs := tenantlog.NewWriter(db, tenantlog.WriterConfig{})
+	t.Cleanup(func() { _ = logs.Close() })
+	b.handler = &Handler{Store: db, Config: config, Signer: s, Triggers: b.engine, Issuer: testIssuer, Logger: quiet, Logs: logs}
 	mux := http.NewServeMux()
 	b.handler.Mount(mux)
 	b.srv = httptest.NewServer(mux)

@@ -21,6 +21,7 @@ import (
 	"github.com/keyhook/keyhook/configcache"
 	"github.com/keyhook/keyhook/jsrt"
 	"github.com/keyhook/keyhook/store"
+	"github.com/keyhook/keyhook/tenantlog"
 )
 
 // Engine runs triggers. Its fields are its dependencies; the zero timeouts
@@ -39,6 +40,9 @@ type Engine struct {
 	ChainTimeout time.Duration
 	// AsyncTimeout bounds a non-blocking hook attempt (60 s).
 	AsyncTimeout time.Duration
+	// Logs stores the failure entries of non-blocking hooks with group
+	// commit; nil writes each in a transaction of its own.
+	Logs *tenantlog.Writer
 }
 
 // DenyError is a chain that refused the operation. Code is the error code

@@ -33,6 +33,7 @@ import (
 	"github.com/keyhook/keyhook/store"
 	"github.com/keyhook/keyhook/store/postgres"
 	"github.com/keyhook/keyhook/store/sqlite"
+	"github.com/keyhook/keyhook/tenantlog"
 	"github.com/keyhook/keyhook/trigger"
 	"github.com/keyhook/keyhook/webhook"
 )
@@ -147,16 +148,21 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 		return err
 	}
 	var js *jsrt.Engine
+	var logs *tenantlog.Writer
 	var servers []*http.Server
-	// Shutdown order: the HTTP servers drain; then the store stops its job
-	// queue (running jobs finish, or are cancelled and retried later) and
-	// closes; only then does the JS runtime close, so no job meets a closed
-	// runtime.
+	// Shutdown order: the HTTP servers drain; the log writer commits the
+	// entries they queued; then the store stops its job queue (running jobs
+	// finish, writing their entries directly, or are cancelled and retried
+	// later) and closes; only then does the JS runtime close, so no job
+	// meets a closed runtime.
 	defer func() {
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		for _, srv := range servers {
 			_ = srv.Shutdown(shutdownCtx)
+		}
+		if logs != nil {
+			_ = logs.Close()
 		}
 		if err := st.Close(); err != nil {
 			logger.Error("close store", "err", err)
@@ -165,6 +171,7 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 			js.Close()
 		}
 	}()
+	logs = tenantlog.NewWriter(st, tenantlog.WriterConfig{})
 
 	guard, err := webhook.NewGuard(o.allowOutbound)
 	if err != nil {
@@ -176,7 +183,7 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 	config := &configcache.Cache{Store: st}
 	triggers := &trigger.Engine{
 		Store: st, Config: config, JS: js, Logger: logger, Tenant: tenant,
-		StepTimeout: o.hookTimeout, ChainTimeout: o.chainTimeout, AsyncTimeout: o.jobTimeout,
+		StepTimeout: o.hookTimeout, ChainTimeout: o.chainTimeout, AsyncTimeout: o.jobTimeout, Logs: logs,
 	}
 	if err := delivery.Register(workers, triggers); err != nil {
 		return err
@@ -215,11 +222,11 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 			&oidc.Handler{Issuer: issuer, Signer: sign},
 			&oauth.Handler{Store: st, Config: config, Signer: sign, Triggers: triggers,
 				AdminClientID: boot.AdminClientID, AdminAudience: boot.Audience, Issuer: issuer, Logger: logger, Now: time.Now,
-				Protection: o.protection.token()},
-			&authapi.Handler{Store: st, Triggers: triggers, Logger: logger, Now: time.Now,
+				Protection: o.protection.token(), Logs: logs},
+			&authapi.Handler{Store: st, Triggers: triggers, Logs: logs, Logger: logger, Now: time.Now,
 				SignupsPerIP: o.protection.signups()},
 			&mgmtapi.Handler{Store: st, Verifier: sign, Issuer: issuer, Audience: boot.Audience, Tenant: tenant, Triggers: triggers, JS: js,
-				Limiter: limiter, Logger: logger, Now: time.Now, MaxLoginFailures: o.protection.maxLoginFailures},
+				Limiter: limiter, Logs: logs, Logger: logger, Now: time.Now, MaxLoginFailures: o.protection.maxLoginFailures},
 		},
 	})
 
