@@ -2,8 +2,10 @@
 // request — clients, resource servers, client grants and each trigger's
 // enabled hook with its secrets — in memory, valid while the store's
 // configuration version (bumped by the database on every change, on any
-// node) is unchanged. A request costs one indexed read instead of one query
-// per entity, and a change made anywhere is seen by the next request.
+// node) is unchanged. A request costs at most one indexed read instead of
+// one query per entity, and a change made anywhere is seen by the next
+// request. Concurrent requests share version reads: a request waits for a
+// read that starts after it arrived, as a group commit shares a commit.
 //
 // Cached values are shared between requests: callers must not modify them.
 //
@@ -15,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/keyhook/keyhook"
 	"github.com/keyhook/keyhook/store"
@@ -35,7 +38,25 @@ type Cache struct {
 	apis    map[string]*keyhook.ResourceServer
 	grants  map[[2]string]*keyhook.ClientGrant
 	hooks   map[keyhook.TriggerID]hookEntry
+
+	// next is the version read that requests arriving now join; it has not
+	// started yet. reading is held by the one read in flight.
+	readMu  sync.Mutex
+	next    *versionRead
+	reading sync.Mutex
 }
+
+// versionRead is one ConfigVersion query shared by every request that
+// joined it before it started.
+type versionRead struct {
+	done    chan struct{}
+	version int64
+	err     error
+}
+
+// versionReadTimeout bounds a shared read, which no single request's
+// cancellation may stop.
+const versionReadTimeout = 10 * time.Second
 
 type hookEntry struct {
 	hook    *keyhook.Hook // nil: the trigger has no enabled hook
@@ -52,7 +73,7 @@ type View struct {
 // View reads the configuration version and drops everything cached if it
 // moved.
 func (c *Cache) View(ctx context.Context) (*View, error) {
-	v, err := c.Store.ConfigVersion(ctx)
+	v, err := c.readVersion(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("configcache: %w", err)
 	}
@@ -65,6 +86,40 @@ func (c *Cache) View(ctx context.Context) (*View, error) {
 	}
 	c.mu.Unlock()
 	return &View{c: c, version: v}, nil
+}
+
+// readVersion returns the configuration version as a read that started
+// after the call did sees it. The first caller to find no read waiting to
+// start becomes its leader: it waits for the read in flight (which may have
+// started before some joiners arrived), closes the group and runs the query;
+// everyone who joined meanwhile shares the answer.
+func (c *Cache) readVersion(ctx context.Context) (int64, error) {
+	c.readMu.Lock()
+	r := c.next
+	leader := r == nil
+	if leader {
+		r = &versionRead{done: make(chan struct{})}
+		c.next = r
+	}
+	c.readMu.Unlock()
+	if !leader {
+		select {
+		case <-r.done:
+			return r.version, r.err
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+	c.reading.Lock()
+	c.readMu.Lock()
+	c.next = nil // later arrivals wait for a read that starts after them
+	c.readMu.Unlock()
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), versionReadTimeout)
+	r.version, r.err = c.Store.ConfigVersion(rctx)
+	cancel()
+	c.reading.Unlock()
+	close(r.done)
+	return r.version, r.err
 }
 
 // put stores a loaded value only if the cache is still at the version the

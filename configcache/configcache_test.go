@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/keyhook/keyhook"
 	"github.com/keyhook/keyhook/secretbox"
@@ -177,5 +179,140 @@ func TestConcurrentViews(t *testing.T) {
 	}
 	if got, err := v.Client(ctx, "c"); err != nil || got.Name != "n19" {
 		t.Fatalf("client = %+v, %v", got, err)
+	}
+}
+
+// gatedStore counts ConfigVersion reads and holds each one until gate is
+// closed, so a test can make requests arrive while a read is in flight.
+type gatedStore struct {
+	store.Store
+	reads atomic.Int64
+	gate  chan struct{}
+}
+
+func (s *gatedStore) ConfigVersion(ctx context.Context) (int64, error) {
+	s.reads.Add(1)
+	<-s.gate
+	return s.Store.ConfigVersion(ctx)
+}
+
+// TestViewsShareReads: requests arriving while a version read is in flight
+// share the next read instead of each making its own.
+func TestViewsShareReads(t *testing.T) {
+	t.Parallel()
+	st := &gatedStore{Store: openStore(t), gate: make(chan struct{})}
+	c := &Cache{Store: st}
+	const n = 20
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			if _, err := c.View(context.Background()); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	for st.reads.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond) // the others join while the first read is held
+	close(st.gate)
+	wg.Wait()
+	if r := st.reads.Load(); r >= n {
+		t.Fatalf("%d version reads for %d views: none shared", r, n)
+	}
+	t.Logf("%d version reads for %d views", st.reads.Load(), n)
+}
+
+// TestSharedReadsSeeEarlierChanges: a view sees every change committed
+// before it was asked for, however reads are shared.
+func TestSharedReadsSeeEarlierChanges(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := openStore(t)
+	c := &Cache{Store: st}
+	var committed atomic.Int64 // the version after the newest finished change
+	stop := make(chan struct{})
+	changes := make(chan struct{})
+	go func() {
+		defer close(changes)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if err := st.ClientCreate(ctx, &keyhook.Client{ClientID: fmt.Sprint("c", i), Name: "n"}); err != nil {
+				t.Error(err)
+				return
+			}
+			v, err := st.ConfigVersion(ctx)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			committed.Store(v)
+		}
+	}()
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 100 {
+				before := committed.Load()
+				v, err := c.View(ctx)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if v.version < before {
+					t.Errorf("view at version %d, but %d was committed before it was asked for", v.version, before)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(stop)
+	<-changes
+}
+
+func (c *Cache) peekNext() *versionRead {
+	c.readMu.Lock()
+	defer c.readMu.Unlock()
+	return c.next
+}
+
+// TestViewCancelledWhileWaiting: a request that gives up while waiting for
+// a shared read gets its context's error; the read goes on for the others.
+func TestViewCancelledWhileWaiting(t *testing.T) {
+	t.Parallel()
+	st := &gatedStore{Store: openStore(t), gate: make(chan struct{})}
+	c := &Cache{Store: st}
+	first := make(chan error, 1)
+	go func() {
+		_, err := c.View(context.Background())
+		first <- err
+	}()
+	for st.reads.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	leader := make(chan error, 1)
+	go func() { // leads the next read, waiting for the held one
+		_, err := c.View(context.Background())
+		leader <- err
+	}()
+	for c.peekNext() == nil {
+		time.Sleep(time.Millisecond)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := c.View(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled view: %v", err)
+	}
+	close(st.gate)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-leader; err != nil {
+		t.Fatal(err)
 	}
 }
