@@ -52,6 +52,11 @@ type Store interface {
 	// left alone. ErrNotFound if it does not exist.
 	JobRetry(ctx context.Context, id int64) (*Job, error)
 
+	// LogCreateBatch stores entries as LogCreate does, all in one
+	// transaction: every one of them or, on error, none. The tenant log
+	// writer commits the entries of concurrent requests with it.
+	LogCreateBatch(ctx context.Context, entries []*keyhook.LogEntry) error
+
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// Close releases the database.

@@ -31,14 +31,13 @@ type Writer struct {
 	queue  chan *pending
 	done   chan struct{}
 
-	batches atomic.Int64 // transactions begun, retries included
+	batches atomic.Int64 // batches and single entries written
 }
 
 // pending is one entry waiting for the flusher, and where its outcome goes.
 type pending struct {
 	entry  *keyhook.LogEntry
 	result chan error
-	err    error // set by the flusher when this entry alone was refused
 }
 
 // WriterConfig tunes a Writer; zero values take the defaults.
@@ -134,54 +133,31 @@ func (w *Writer) run() {
 	}
 }
 
-// flush commits batch and answers every waiter. An entry the database
-// refuses (a duplicate id, a value it cannot store) is answered with its
-// error and the rest are committed without it; a failure that belongs to no
-// entry (the database unreachable or closed, the commit failing) is every
-// waiter's answer.
+// flush commits batch in one transaction and answers every waiter. When
+// the batch fails while the database still answers, some entry was refused
+// (a duplicate id, a value it cannot store): each entry is then written
+// alone, so only the refused one fails. When the database does not answer
+// (unreachable, closed), its error is every waiter's answer at once.
 func (w *Writer) flush(batch []*pending) {
 	ctx, cancel := context.WithTimeout(context.Background(), w.timeout)
 	defer cancel()
-	rest := batch
-	var err error
-	for len(rest) > 0 {
-		var refused *pending
-		w.batches.Add(1)
-		err = w.st.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
-			for _, p := range rest {
-				if err := tx.LogCreate(ctx, p.entry); err != nil {
-					refused = p
-					return fmt.Errorf("tenantlog: write %s: %w", p.entry.Type, err)
-				}
-			}
-			return nil
-		})
-		if err == nil || refused == nil {
-			break
+	entries := make([]*keyhook.LogEntry, len(batch))
+	for i, p := range batch {
+		entries[i] = p.entry
+	}
+	w.batches.Add(1)
+	err := w.st.LogCreateBatch(ctx, entries)
+	if err == nil || len(batch) == 1 || w.st.Ping(ctx) != nil {
+		if err != nil {
+			err = fmt.Errorf("tenantlog: write %d entries: %w", len(batch), err)
 		}
-		refused.err = err
-		rest = without(rest, refused)
+		for _, p := range batch {
+			p.result <- err
+		}
+		return
 	}
 	for _, p := range batch {
-		switch {
-		case p.err != nil:
-			p.result <- p.err
-		case err != nil:
-			p.result <- err
-		default:
-			p.result <- nil
-		}
+		w.batches.Add(1)
+		p.result <- Write(ctx, w.st, p.entry)
 	}
-}
-
-// without returns batch minus p, in a new slice: batch is still answered
-// whole.
-func without(batch []*pending, p *pending) []*pending {
-	out := make([]*pending, 0, len(batch)-1)
-	for _, q := range batch {
-		if q != p {
-			out = append(out, q)
-		}
-	}
-	return out
 }

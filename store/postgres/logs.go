@@ -23,6 +23,36 @@ func logFromRow(r dbsqlc.Log) (*keyhook.LogEntry, error) {
 }
 
 func (q *queries) LogCreate(ctx context.Context, e *keyhook.LogEntry) error {
+	p, err := logParams(e)
+	if err != nil {
+		return err
+	}
+	return dbErr("create log", q.db.LogCreate(ctx, p))
+}
+
+// LogCreateBatch sends the inserts pipelined in one round trip, which
+// PostgreSQL runs as one implicit transaction: all or none.
+func (d *DB) LogCreateBatch(ctx context.Context, entries []*keyhook.LogEntry) error {
+	params := make([]dbsqlc.LogCreateBatchParams, len(entries))
+	for i, e := range entries {
+		p, err := logParams(e)
+		if err != nil {
+			return err
+		}
+		params[i] = dbsqlc.LogCreateBatchParams(p)
+	}
+	var first error
+	d.db.LogCreateBatch(ctx, params).Exec(func(_ int, err error) {
+		if first == nil {
+			first = err
+		}
+	})
+	return dbErr("create logs", first)
+}
+
+// logParams fills e's id and date when unset and returns its insert's
+// parameters.
+func logParams(e *keyhook.LogEntry) (dbsqlc.LogCreateParams, error) {
 	if e.Date.IsZero() {
 		e.Date = time.Now()
 	}
@@ -32,16 +62,16 @@ func (q *queries) LogCreate(ctx context.Context, e *keyhook.LogEntry) error {
 	}
 	var j jsonArgs
 	p := dbsqlc.LogCreateParams{
-		LogID: e.LogID, Date: normTime(e.Date), Type: e.Type, Description: e.Description,
+		LogID: e.LogID, Date: e.Date, Type: e.Type, Description: e.Description,
 		Connection: e.Connection, ConnectionID: e.ConnectionID, ClientID: e.ClientID, ClientName: e.ClientName,
 		Ip: e.IP, Hostname: e.Hostname, UserID: e.UserID, UserName: e.UserName, Audience: e.Audience,
 		Scope: e.Scope, Strategy: e.Strategy, StrategyType: e.StrategyType, UserAgent: e.UserAgent,
 		Details: j.encode(e.Details, "{}"),
 	}
 	if j.err != nil {
-		return fmt.Errorf("postgres: create log: %w", j.err)
+		return p, fmt.Errorf("postgres: create log: %w", j.err)
 	}
-	return dbErr("create log", q.db.LogCreate(ctx, p))
+	return p, nil
 }
 
 func (q *queries) LogGet(ctx context.Context, logID string) (*keyhook.LogEntry, error) {

@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
+	"github.com/keyhook/keyhook"
 	"github.com/keyhook/keyhook/store"
 	"github.com/keyhook/keyhook/store/riverjobs"
 	"github.com/keyhook/keyhook/store/sqlite/internal/dbsqlc"
@@ -202,6 +203,18 @@ func (d *DB) runTx(ctx context.Context, fn func(sqlTx *sql.Tx) error) error {
 	}
 	committed = true
 	return nil
+}
+
+// LogCreateBatch inserts the entries in one transaction.
+func (d *DB) LogCreateBatch(ctx context.Context, entries []*keyhook.LogEntry) error {
+	return d.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		for _, e := range entries {
+			if err := tx.LogCreate(ctx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // Ping checks that the database answers.

@@ -12,6 +12,36 @@ var logTests = []subtest{
 	{"Log/RoundTrip", testLogRoundTrip},
 	{"Log/OffsetMode", testLogOffsetMode},
 	{"Log/CheckpointMode", testLogCheckpointMode},
+	{"Log/Batch", testLogBatch},
+}
+
+// testLogBatch: a batch fills ids and dates, and is stored whole or, when
+// one entry is refused, not at all.
+func testLogBatch(t *testing.T, s store.Store) {
+	entries := []*keyhook.LogEntry{
+		{Type: keyhook.LogSuccessCredentialsExchange, ClientID: "a"},
+		{Type: keyhook.LogSuccessCredentialsExchange, ClientID: "b", Details: map[string]any{"n": 1.0}},
+		{Type: keyhook.LogFailedCredentialsExchange, ClientID: "c", LogID: keyhook.NewLogID(at(1)), Date: at(1)},
+	}
+	must(t, s.LogCreateBatch(ctx(t), entries))
+	for _, e := range entries {
+		if e.LogID == "" || e.Date.IsZero() {
+			t.Fatalf("LogCreateBatch did not fill id and date: %+v", e)
+		}
+		got, err := s.LogGet(ctx(t), e.LogID)
+		must(t, err)
+		mustEqual(t, got.ClientID, e.ClientID)
+	}
+	mustEqual(t, entries[2].Date, stored(at(1)))
+
+	fresh := &keyhook.LogEntry{Type: keyhook.LogSuccessCredentialsExchange, ClientID: "d"}
+	dup := &keyhook.LogEntry{Type: keyhook.LogSuccessCredentialsExchange, ClientID: "e", LogID: entries[0].LogID, Date: entries[0].Date}
+	mustIs(t, s.LogCreateBatch(ctx(t), []*keyhook.LogEntry{fresh, dup}), store.ErrConflict)
+	_, err := s.LogGet(ctx(t), fresh.LogID)
+	mustIs(t, err, store.ErrNotFound)
+	got, err := s.LogGet(ctx(t), entries[0].LogID)
+	must(t, err)
+	mustEqual(t, got.ClientID, "a")
 }
 
 func testLogRoundTrip(t *testing.T, s store.Store) {

@@ -11,6 +11,17 @@ INSERT INTO logs (
     @user_id, @user_name, @audience, @scope, @strategy, @strategy_type, @user_agent, @details
 );
 
+-- LogCreateBatch is LogCreate for many entries, sent pipelined in one
+-- round trip, which PostgreSQL runs as one implicit transaction.
+-- name: LogCreateBatch :batchexec
+INSERT INTO logs (
+    log_id, date, type, description, connection, connection_id, client_id, client_name, ip, hostname,
+    user_id, user_name, audience, scope, strategy, strategy_type, user_agent, details
+) VALUES (
+    @log_id, @date, @type, @description, @connection, @connection_id, @client_id, @client_name, @ip, @hostname,
+    @user_id, @user_name, @audience, @scope, @strategy, @strategy_type, @user_agent, @details
+);
+
 -- name: LogGet :one
 SELECT * FROM logs WHERE log_id = @log_id;
 
