@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/keyhook/keyhook"
 	"github.com/keyhook/keyhook/store"
 	"github.com/keyhook/keyhook/trigger"
 )
@@ -86,6 +87,9 @@ func (h *Handler) clientCredentials(ctx context.Context, ex *exchange) (*tokenRe
 		claims["scope"] = ex.log.Scope
 	}
 	addCustomClaims(claims, custom)
+	scopeOut := ex.log.Scope
+	ex.log.Description = "Client Credentials for Access Token"
+	h.beginSuccessLog(ctx, ex, keyhook.LogSuccessCredentialsExchange)
 	tok, terr := h.sign(ctx, claims)
 	if terr != nil {
 		return nil, terr
@@ -94,9 +98,8 @@ func (h *Handler) clientCredentials(ctx context.Context, ex *exchange) (*tokenRe
 	// RFC 6749 §5.1: scope is returned when it differs from what was asked;
 	// a plain request for the grant's scopes gets Auth0's three fields.
 	if req.HasScope || changed {
-		resp.Scope = ex.log.Scope
+		resp.Scope = scopeOut
 	}
-	ex.log.Description = "Client Credentials for Access Token"
 	return resp, nil
 }
 

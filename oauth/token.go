@@ -115,6 +115,9 @@ type exchange struct {
 	log    keyhook.LogEntry
 	execs  []keyhook.HookExecution
 	ip     string
+	// logged is the success entry handed to the log writer before the
+	// token was signed (beginSuccessLog); nil until then.
+	logged *tenantlog.Pending
 }
 
 // tokenResponse is RFC 6749 §5.1's answer in Auth0's field set.
@@ -174,25 +177,59 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
 	}
 	resp, terr := h.exchange(r.Context(), g, ex)
 
-	if terr != nil {
-		ex.log.Type, ex.log.Description = g.failureLog, terr.Description
-		if terr.logType != "" {
-			ex.log.Type = terr.logType
-		}
-	} else {
-		ex.log.Type = g.successLog
-	}
-	tenantlog.WithExecutions(&ex.log, ex.execs)
 	// The token is issued whether or not its log entry could be stored: an
 	// SDK retrying a 500 would only get another token.
-	if err := h.writeLog(r.Context(), &ex.log); err != nil {
-		h.logger().ErrorContext(r.Context(), "oauth: write tenant log", "type", ex.log.Type, "err", err)
+	if ex.logged != nil {
+		if err := ex.logged.Wait(); err != nil {
+			h.logger().ErrorContext(r.Context(), "oauth: write tenant log", "type", ex.log.Type, "err", err)
+		}
+		if terr != nil {
+			// Signing failed after the success entry was handed over: the
+			// failure gets an entry of its own.
+			failed := ex.log
+			failed.LogID, failed.Type, failed.Description = "", failureLogType(g, terr), terr.Description
+			if err := h.writeLog(r.Context(), &failed); err != nil {
+				h.logger().ErrorContext(r.Context(), "oauth: write tenant log", "type", failed.Type, "err", err)
+			}
+		}
+	} else {
+		if terr != nil {
+			ex.log.Type, ex.log.Description = failureLogType(g, terr), terr.Description
+		} else {
+			ex.log.Type = g.successLog
+		}
+		tenantlog.WithExecutions(&ex.log, ex.execs)
+		if err := h.writeLog(r.Context(), &ex.log); err != nil {
+			h.logger().ErrorContext(r.Context(), "oauth: write tenant log", "type", ex.log.Type, "err", err)
+		}
 	}
 	if terr != nil {
 		h.writeError(w, r, terr)
 		return
 	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// failureLogType is the log type of a refused exchange: the grant's, unless
+// the refusal names its own (limit_wc, limit_mu).
+func failureLogType(g grant, terr *tokenError) string {
+	if terr.logType != "" {
+		return terr.logType
+	}
+	return g.failureLog
+}
+
+// beginSuccessLog completes ex's entry as a success of typ and hands it to
+// the log writer before the token is signed, so its commit overlaps the
+// signature; the answer still waits for it. Without a writer the entry is
+// written after the exchange as every other entry is.
+func (h *Handler) beginSuccessLog(ctx context.Context, ex *exchange, typ string) {
+	if h.Logs == nil {
+		return
+	}
+	ex.log.Type = typ
+	tenantlog.WithExecutions(&ex.log, ex.execs)
+	ex.logged = h.Logs.Begin(ctx, &ex.log)
 }
 
 // writeLog stores e and returns once it is durable; a client that

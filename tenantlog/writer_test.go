@@ -317,3 +317,46 @@ func TestWriterCloseDrains(t *testing.T) {
 		mustBeStored(t, st, late)
 	})
 }
+
+// While entries arrive concurrently, the flusher lingers for more before a
+// commit; Close ends a linger at once.
+func TestWriterLingers(t *testing.T) {
+	t.Parallel()
+	backends(t, func(t *testing.T, open func(t *testing.T) store.Store) {
+		st := open(t)
+		w := newWriter(st, WriterConfig{MaxBatch: 3, Linger: time.Hour})
+		// A first batch of two marks the writer busy.
+		wait := queued(t, w, context.Background(), []*keyhook.LogEntry{entry(0), entry(1)})
+		go w.run()
+		for i, err := range wait() {
+			if err != nil {
+				t.Fatalf("write %d: %v", i, err)
+			}
+		}
+		// Entries handed over one by one now share a commit: the first
+		// waits for the others until the batch is full.
+		var pending []*Pending
+		for i := range 3 {
+			pending = append(pending, w.Begin(context.Background(), entry(2+i)))
+			time.Sleep(10 * time.Millisecond)
+		}
+		for i, p := range pending {
+			if err := p.Wait(); err != nil {
+				t.Fatalf("write %d: %v", i, err)
+			}
+		}
+		if n := w.batches.Load(); n != 2 {
+			t.Fatalf("%d batches, want 2", n)
+		}
+		// Busy again: a lone entry lingers until Close flushes it.
+		last := entry(9)
+		p := w.Begin(context.Background(), last)
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Wait(); err != nil {
+			t.Fatal(err)
+		}
+		mustBeStored(t, st, last)
+	})
+}
