@@ -54,6 +54,7 @@ type serveOptions struct {
 	rateBurst     int
 	logLevel      string
 	protection    protectionOptions
+	pprofAddr     string
 }
 
 func serveCommand() *cobra.Command {
@@ -109,6 +110,7 @@ Environment:
 	f.IntVar(&o.rateBurst, "mgmt-rate-burst", 100, "Management API burst size per client")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug (adds one line per request), info, warn, error")
 	o.protection.addFlags(f)
+	f.StringVar(&o.pprofAddr, "pprof", "", "serve Go's profiler on this loopback address, e.g. 127.0.0.1:6060 (empty disables)")
 	return cmd
 }
 
@@ -230,6 +232,13 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 		},
 	})
 
+	if o.pprofAddr != "" {
+		srv, _, err := startProfiler(o.pprofAddr, logger)
+		if err != nil {
+			return err
+		}
+		servers = append(servers, srv)
+	}
 	errc := make(chan error, 2)
 	listen := func(addr string, tlsConf *tls.Config) (net.Addr, error) {
 		ln, err := net.Listen("tcp", addr)
