@@ -8,7 +8,7 @@ SHARED ?= ../shared
 GOLANGCI_LINT ?= $(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
 SQLC ?= $(GO) run github.com/sqlc-dev/sqlc/cmd/sqlc@v1.31.1
 
-.PHONY: run test check check-tidy check-import-docs lint tools fuzz contract generate check-generated
+.PHONY: run test check check-tidy check-import-docs lint tools fuzz contract generate check-generated bench
 
 run:
 	$(GO) run ./cmd/keyhook serve
@@ -85,3 +85,8 @@ contract:
 	fi; \
 	echo "contract: PostgreSQL run against $${url#*@}"; \
 	KEYHOOK_TEST_POSTGRES_URL_CONTRACT="$$url" bash $(SHARED)/tools/contract-check --database "$$url"
+
+# The token endpoint over HTTP (wrk) against the raw RS256 sign rate, interleaved, medians of three
+# (BENCHMARKS.md); against a fresh PostgreSQL database too when KEYHOOK_TEST_POSTGRES_URL is set.
+bench:
+	bash bench/token.sh
