@@ -31,6 +31,13 @@ type Writer struct {
 	closed bool
 	queue  chan *pending
 	done   chan struct{}
+	// seq numbers entries as Begin hands them over; awaited is the highest
+	// number a caller waits for, and waiting tells a lingering flusher it
+	// moved, so the flusher can tell a current waiter from one whose entry
+	// was committed already.
+	seq     atomic.Uint64
+	awaited atomic.Uint64
+	waiting chan struct{}
 
 	batches atomic.Int64 // batches and single entries written
 }
@@ -38,16 +45,29 @@ type Writer struct {
 // pending is one entry waiting for the flusher, and where its outcome goes.
 type pending struct {
 	entry  *keyhook.LogEntry
+	seq    uint64
 	result chan error
 }
 
 // Pending is an entry handed to the Writer by Begin.
 type Pending struct {
 	result chan error
+	w      *Writer // nil when the entry was written at once (after Close)
+	seq    uint64
 }
 
 // Wait returns once the entry is durable or refused.
-func (p *Pending) Wait() error { return <-p.result }
+func (p *Pending) Wait() error {
+	select {
+	case err := <-p.result:
+		return err
+	default:
+	}
+	if p.w != nil {
+		p.w.awaiting(p.seq)
+	}
+	return <-p.result
+}
 
 // WriterConfig tunes a Writer; zero values take the defaults.
 type WriterConfig struct {
@@ -61,10 +81,11 @@ type WriterConfig struct {
 	// Linger is how long the flusher waits for more entries before a
 	// commit while entries arrive concurrently (the last batch had more
 	// than one, or more were queued when it ended); a lone request never
-	// waits. Larger batches cost fewer commits per entry. The default,
-	// 500 µs, is less than one RSA-2048 signature, so a token request that
-	// hands its entry over before signing (Begin) does not wait for it.
-	// Negative never waits.
+	// waits, and a linger ends as soon as a caller waits for its entry.
+	// Larger batches cost fewer commits per entry. The default, 500 µs, is
+	// less than one RSA-2048 signature, so a token request that hands its
+	// entry over before signing (Begin) does not wait for it. Negative
+	// never waits.
 	Linger time.Duration
 }
 
@@ -96,6 +117,7 @@ func newWriter(st store.Store, cfg WriterConfig) *Writer {
 		linger:   cfg.Linger,
 		queue:    make(chan *pending, cfg.QueueSize),
 		done:     make(chan struct{}),
+		waiting:  make(chan struct{}, 1),
 	}
 }
 
@@ -119,9 +141,24 @@ func (w *Writer) Begin(ctx context.Context, e *keyhook.LogEntry) *Pending {
 		result <- Write(context.WithoutCancel(ctx), w.st, e)
 		return &Pending{result: result}
 	}
-	w.queue <- &pending{entry: e, result: result}
+	seq := w.seq.Add(1)
+	w.queue <- &pending{entry: e, seq: seq, result: result}
 	w.mu.RUnlock()
-	return &Pending{result: result}
+	return &Pending{result: result, w: w, seq: seq}
+}
+
+// awaiting records that the caller of entry seq is blocked on it.
+func (w *Writer) awaiting(seq uint64) {
+	for {
+		cur := w.awaited.Load()
+		if seq <= cur || w.awaited.CompareAndSwap(cur, seq) {
+			break
+		}
+	}
+	select {
+	case w.waiting <- struct{}{}:
+	default:
+	}
 }
 
 // Close stores every queued entry, answers its waiter and stops the
@@ -152,38 +189,61 @@ func (w *Writer) run() {
 	}
 }
 
-// collect adds queued entries to batch, up to maxBatch. When linger is set
-// (entries are arriving concurrently) it waits up to w.linger for more
-// rather than taking only what is queued now.
+// collect adds what is queued to batch, up to maxBatch. When linger is set
+// (entries are arriving concurrently) it then waits for more, up to
+// w.linger, but no longer than until a caller waits for its entry: a
+// waiting request gains nothing from a bigger batch.
 func (w *Writer) collect(batch []*pending, linger bool) []*pending {
-	var deadline <-chan time.Time
-	if linger && w.linger > 0 {
-		t := time.NewTimer(w.linger)
-		defer t.Stop()
-		deadline = t.C
+	batch, open := w.drain(batch)
+	if !open || !linger || w.linger <= 0 {
+		return batch
 	}
+	t := time.NewTimer(w.linger)
+	defer t.Stop()
 	for len(batch) < w.maxBatch {
-		var p *pending
-		ok := true
-		if deadline == nil {
-			select {
-			case p, ok = <-w.queue:
-			default:
+		select {
+		case p, ok := <-w.queue:
+			if !ok {
 				return batch
 			}
-		} else {
-			select {
-			case p, ok = <-w.queue:
-			case <-deadline:
-				return batch
+			batch = append(batch, p)
+		case <-w.waiting:
+			if w.awaited.Load() < oldest(batch) {
+				continue // a waiter whose entry an earlier batch answered
 			}
-		}
-		if !ok {
+			// The waiter's entry was queued before it waited.
+			batch, _ = w.drain(batch)
+			return batch
+		case <-t.C:
 			return batch
 		}
-		batch = append(batch, p)
 	}
 	return batch
+}
+
+func oldest(batch []*pending) uint64 {
+	low := batch[0].seq
+	for _, p := range batch[1:] {
+		low = min(low, p.seq)
+	}
+	return low
+}
+
+// drain adds what is queued now to batch, up to maxBatch, and reports
+// whether the queue is still open.
+func (w *Writer) drain(batch []*pending) ([]*pending, bool) {
+	for len(batch) < w.maxBatch {
+		select {
+		case p, ok := <-w.queue:
+			if !ok {
+				return batch, false
+			}
+			batch = append(batch, p)
+		default:
+			return batch, true
+		}
+	}
+	return batch, true
 }
 
 // flush commits batch in one transaction and answers every waiter. When

@@ -348,7 +348,13 @@ func TestWriterLingers(t *testing.T) {
 		if n := w.batches.Load(); n != 2 {
 			t.Fatalf("%d batches, want 2", n)
 		}
-		// Busy again: a lone entry lingers until Close flushes it.
+		// Busy again: a lone entry lingers, but not once its caller waits.
+		waited := entry(8)
+		if err := w.Begin(context.Background(), waited).Wait(); err != nil {
+			t.Fatal(err)
+		}
+		mustBeStored(t, st, waited)
+		// Nor past Close.
 		last := entry(9)
 		p := w.Begin(context.Background(), last)
 		if err := w.Close(); err != nil {
