@@ -11,7 +11,9 @@
 # Environment: DURATION (seconds per measurement, default 10), ROUNDS (default 3),
 # KEYHOOK_TEST_POSTGRES_URL (optional), WRK_THREADS (2), WRK_CONNECTIONS (8), PROFILE_DIR (when
 # set, one more wrk run per backend after the rounds, with a CPU profile of keyhook saved there as
-# token-<backend>.pprof; read it with `go tool pprof -top PROFILE_DIR/keyhook FILE`).
+# token-<backend>.pprof; read it with `go tool pprof -top PROFILE_DIR/keyhook FILE`), BASELINE (a
+# git revision, e.g. main: it is built too and measured in the same rounds as sqlite@BASELINE and
+# postgres@BASELINE, so a change is compared under the same machine load).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,15 +27,15 @@ done
 
 tmp=$(mktemp -d)
 pids=()
-pgdb=""
+pgdbs=()
 cleanup() {
 	for pid in "${pids[@]}"; do
 		kill "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
-	if [ -n "$pgdb" ]; then
-		psql "$KEYHOOK_TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS $pgdb WITH (FORCE)" >/dev/null 2>&1 || true
-	fi
+	for db in "${pgdbs[@]}"; do
+		psql "$KEYHOOK_TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+	done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -44,6 +46,11 @@ load_before=$(loadavg)
 echo "bench: building" >&2
 go build -o "$tmp/keyhook" ./cmd/keyhook
 go test -c -o "$tmp/signer.test" ./signer
+if [ -n "${BASELINE:-}" ]; then
+	mkdir "$tmp/baseline-src"
+	git archive "$BASELINE" | tar -x -C "$tmp/baseline-src"
+	(cd "$tmp/baseline-src" && go build -o "$tmp/keyhook-baseline" ./cmd/keyhook)
+fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 json() { python3 -c 'import json,sys; print(json.load(sys.stdin)'"$1"')'; }
@@ -51,15 +58,19 @@ json() { python3 -c 'import json,sys; print(json.load(sys.stdin)'"$1"')'; }
 export KEYHOOK_ADMIN_CLIENT_ID=bench-admin
 export KEYHOOK_ADMIN_CLIENT_SECRET=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
 
-# start NAME DATABASE: runs keyhook serve and sets $url to its base URL (and $pprof to its
-# profiler's) once it answers.
+# start NAME DATABASE BINARY: runs keyhook serve and sets $url to its base URL (and $pprof to
+# its profiler's, when it has one) once it answers.
 start() {
-	local name=$1 database=$2 port
+	local name=$1 database=$2 bin=$3 port flags=()
 	port=$(free_port)
-	pprof="127.0.0.1:$(free_port)"
+	pprof=""
+	if [[ "$("$bin" serve --help)" == *--pprof* ]]; then
+		pprof="127.0.0.1:$(free_port)"
+		flags=(--pprof "$pprof")
+	fi
 	mkdir -p "$tmp/$name"
-	"$tmp/keyhook" serve --data-dir "$tmp/$name" --database "$database" --http "127.0.0.1:$port" --https "" \
-		--domain "127.0.0.1:$port" --log-level warn --mgmt-rate-limit 0 --pprof "$pprof" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+	"$bin" serve --data-dir "$tmp/$name" --database "$database" --http "127.0.0.1:$port" --https "" \
+		--domain "127.0.0.1:$port" --log-level warn --mgmt-rate-limit 0 "${flags[@]}" >"$tmp/$name.out" 2>"$tmp/$name.err" &
 	pids+=($!)
 	url="http://127.0.0.1:$port"
 	for _ in $(seq 100); do
@@ -127,26 +138,40 @@ token_rate() {
 	awk '/^Requests\/sec:/ { printf "%.0f\n", $2 }' <<<"$out"
 }
 
-start sqlite sqlite
-sqlite_url=$url
-sqlite_pprof=$pprof
-provision "$sqlite_url" sqlite
-backends=(sqlite)
+# setup NAME KIND BINARY: a server of KIND (sqlite, or postgres on a fresh database) provisioned
+# for the benchmark; NAME joins the backends measured.
+declare -A urls pprofs
+backends=()
+setup() {
+	local name=$1 kind=$2 bin=$3 database=sqlite
+	if [ "$kind" = postgres ]; then
+		local db base
+		db="keyhook_bench_$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+		psql "$KEYHOOK_TEST_POSTGRES_URL" -v ON_ERROR_STOP=1 -qc "CREATE DATABASE $db"
+		pgdbs+=("$db")
+		base="${KEYHOOK_TEST_POSTGRES_URL%%\?*}"
+		database="${base%/*}/$db${KEYHOOK_TEST_POSTGRES_URL#"$base"}"
+	fi
+	start "$name" "$database" "$bin"
+	urls[$name]=$url
+	pprofs[$name]=$pprof
+	provision "$url" "$name"
+	backends+=("$name")
+}
+kinds=(sqlite)
 if [ -n "${KEYHOOK_TEST_POSTGRES_URL:-}" ]; then
-	pgdb="keyhook_bench_$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
-	psql "$KEYHOOK_TEST_POSTGRES_URL" -v ON_ERROR_STOP=1 -qc "CREATE DATABASE $pgdb"
-	base="${KEYHOOK_TEST_POSTGRES_URL%%\?*}"
-	start postgres "${base%/*}/$pgdb${KEYHOOK_TEST_POSTGRES_URL#"$base"}"
-	postgres_url=$url
-	postgres_pprof=$pprof
-	provision "$postgres_url" postgres
-	backends+=(postgres)
+	kinds+=(postgres)
 else
 	echo "bench: KEYHOOK_TEST_POSTGRES_URL is not set: SQLite only" >&2
 fi
+for kind in "${kinds[@]}"; do
+	setup "$kind" "$kind" "$tmp/keyhook"
+	if [ -n "${BASELINE:-}" ]; then
+		setup "$kind@$BASELINE" "$kind" "$tmp/keyhook-baseline"
+	fi
+done
 for b in "${backends[@]}"; do
-	u=${b}_url
-	token_rate "${!u}" "$b" 2 >/dev/null # warm up: runtimes, caches, connections
+	token_rate "${urls[$b]}" "$b" 2 >/dev/null # warm up: runtimes, caches, connections
 done
 
 declare -A rates
@@ -155,8 +180,7 @@ for r in $(seq "$ROUNDS"); do
 	rates[sign]+="$sign "
 	line="round $r: sign $sign/s"
 	for b in "${backends[@]}"; do
-		u=${b}_url
-		rate=$(token_rate "${!u}" "$b" "$DURATION")
+		rate=$(token_rate "${urls[$b]}" "$b" "$DURATION")
 		rates[$b]+="$rate "
 		line+="  $b $rate/s ($(awk -v a="$rate" -v s="$sign" 'BEGIN { printf "%.2f", a / s }'))"
 	done
@@ -168,11 +192,11 @@ if [ -n "${PROFILE_DIR:-}" ]; then
 	mkdir -p "$PROFILE_DIR"
 	cp "$tmp/keyhook" "$PROFILE_DIR/keyhook"
 	for b in "${backends[@]}"; do
-		u=${b}_url p=${b}_pprof
-		token_rate "${!u}" "$b" "$((DURATION + 2))" >/dev/null &
+		[ -n "${pprofs[$b]}" ] || continue
+		token_rate "${urls[$b]}" "$b" "$((DURATION + 2))" >/dev/null &
 		load=$!
 		sleep 1
-		curl -fsS "http://${!p}/debug/pprof/profile?seconds=$DURATION" -o "$PROFILE_DIR/token-$b.pprof"
+		curl -fsS "http://${pprofs[$b]}/debug/pprof/profile?seconds=$DURATION" -o "$PROFILE_DIR/token-$b.pprof"
 		wait "$load"
 		echo "profile: $PROFILE_DIR/token-$b.pprof" >&2
 	done
