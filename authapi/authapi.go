@@ -41,10 +41,7 @@ type Handler struct {
 // writeLog stores e outside any transaction and returns once it is
 // durable; a client that disconnects meanwhile does not cancel it.
 func (h *Handler) writeLog(ctx context.Context, e *keyhook.LogEntry) error {
-	if h.Logs != nil {
-		return h.Logs.Write(ctx, e)
-	}
-	return tenantlog.Write(context.WithoutCancel(ctx), h.Store, e)
+	return tenantlog.WriteOutsideTx(ctx, h.Logs, h.Store, e)
 }
 
 // Mount registers the routes on mux.

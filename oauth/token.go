@@ -235,10 +235,7 @@ func (h *Handler) beginSuccessLog(ctx context.Context, ex *exchange, typ string)
 // writeLog stores e and returns once it is durable; a client that
 // disconnects meanwhile does not cancel it.
 func (h *Handler) writeLog(ctx context.Context, e *keyhook.LogEntry) error {
-	if h.Logs != nil {
-		return h.Logs.Write(ctx, e)
-	}
-	return tenantlog.Write(context.WithoutCancel(ctx), h.Store, e)
+	return tenantlog.WriteOutsideTx(ctx, h.Logs, h.Store, e)
 }
 
 // exchange runs the steps every grant shares, then the grant itself.

@@ -129,6 +129,17 @@ func (w *Writer) Write(ctx context.Context, e *keyhook.LogEntry) error {
 	return w.Begin(ctx, e).Wait()
 }
 
+// WriteOutsideTx stores e outside any transaction and returns once it is
+// durable, through w's group commit, or in a transaction of its own on st
+// when w is nil (handlers built without a writer, as tests build them).
+// The caller's cancellation does not reach the entry either way.
+func WriteOutsideTx(ctx context.Context, w *Writer, st store.Querier, e *keyhook.LogEntry) error {
+	if w != nil {
+		return w.Write(ctx, e)
+	}
+	return Write(context.WithoutCancel(ctx), st, e)
+}
+
 // Begin hands e to the writer and returns at once, so the caller can work on
 // while the entry commits; it answers its request only after Wait. e must
 // not be changed until Wait returns. Otherwise as Write.

@@ -116,12 +116,7 @@ func (e *Engine) RunHookJob(ctx context.Context, job HookJobArgs) error {
 	}
 	entry.Description = res.Err.Message
 	tenantlog.WithExecutions(entry, []keyhook.HookExecution{exec})
-	if e.Logs != nil {
-		err = e.Logs.Write(ctx, entry)
-	} else {
-		err = tenantlog.Write(ctx, e.Store, entry)
-	}
-	if err != nil {
+	if err := tenantlog.WriteOutsideTx(ctx, e.Logs, e.Store, entry); err != nil {
 		return &HostError{Trigger: job.Trigger, Err: err}
 	}
 	return nil
