@@ -78,7 +78,7 @@ func setup(t testing.TB) *testBundle {
 	t.Cleanup(js.Close)
 	b := &testBundle{db: db, signer: s}
 	config := &configcache.Cache{Store: db}
-	b.engine = &trigger.Engine{Store: db, Config: config, JS: js, Logger: quiet, Tenant: "test-tenant"}
+	b.engine = &trigger.Engine{Store: db, Config: config, JS: js, Tenant: "test-tenant"}
 	logs := tenantlog.NewWriter(db, tenantlog.WriterConfig{})
 	t.Cleanup(func() { _ = logs.Close() })
 	b.handler = &Handler{Store: db, Config: config, Signer: s, Triggers: b.engine, Issuer: testIssuer, Logger: quiet, Logs: logs}

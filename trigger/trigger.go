@@ -14,7 +14,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/keyhook/keyhook"
@@ -32,7 +31,6 @@ type Engine struct {
 	// configuration version is unchanged; nil reads the store every time.
 	Config *configcache.Cache
 	JS     *jsrt.Engine
-	Logger *slog.Logger
 	// Tenant is the tenant name hooks see (client.tenant, connection.tenant).
 	Tenant string
 	// StepTimeout bounds one hook (5 s); ChainTimeout one blocking chain (10 s).

@@ -184,7 +184,7 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 	tenant, _, _ := strings.Cut(o.domain, ":")
 	config := &configcache.Cache{Store: st}
 	triggers := &trigger.Engine{
-		Store: st, Config: config, JS: js, Logger: logger, Tenant: tenant,
+		Store: st, Config: config, JS: js, Tenant: tenant,
 		StepTimeout: o.hookTimeout, ChainTimeout: o.chainTimeout, AsyncTimeout: o.jobTimeout, Logs: logs,
 	}
 	if err := delivery.Register(workers, triggers); err != nil {
