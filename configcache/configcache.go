@@ -3,9 +3,18 @@
 // enabled hook with its secrets — in memory, valid while the store's
 // configuration version (bumped by the database on every change, on any
 // node) is unchanged. A request costs at most one indexed read instead of
-// one query per entity, and a change made anywhere is seen by the next
-// request. Concurrent requests share version reads: a request waits for a
-// read that starts after it arrived, as a group commit shares a commit.
+// one query per entity. Concurrent requests share version reads: a request
+// waits for a read that starts after it arrived, as a group commit shares a
+// commit.
+//
+// With MaxAge zero every request reads the version, so a change made
+// anywhere is seen by the next request. With MaxAge set (keyhook serve sets
+// it), a version read is trusted for that long: a change made through this
+// process (Invalidate, which the Management API calls before it answers a
+// write) is still seen by the next request, and a change made by another
+// process sharing the database within MaxAge. Auth0's own configuration
+// propagates with a delay too; the read it saves is a database round trip
+// per group of requests on the token endpoint.
 //
 // Cached values are shared between requests: callers must not modify them.
 //
@@ -17,6 +26,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/keyhook/keyhook"
@@ -30,10 +40,21 @@ const maxEntries = 10_000
 // Cache is safe for concurrent use. The zero value is not usable: set Store.
 type Cache struct {
 	Store store.Querier
+	// MaxAge is how long a version read vouches for changes made by other
+	// processes; zero reads the version on every View.
+	MaxAge time.Duration
+
+	// generation counts Invalidate calls; a version read vouches only for
+	// the generation it saw when it started.
+	generation atomic.Uint64
 
 	mu      sync.Mutex
 	version int64
 	loaded  bool
+	// checkedAt and checkedGen describe the latest version read that
+	// confirmed version: when it started and the generation it started in.
+	checkedAt  time.Time
+	checkedGen uint64
 	clients map[string]*keyhook.Client
 	apis    map[string]*keyhook.ResourceServer
 	grants  map[[2]string]*keyhook.ClientGrant
@@ -49,9 +70,11 @@ type Cache struct {
 // versionRead is one ConfigVersion query shared by every request that
 // joined it before it started.
 type versionRead struct {
-	done    chan struct{}
-	version int64
-	err     error
+	done       chan struct{}
+	version    int64
+	err        error
+	started    time.Time
+	generation uint64
 }
 
 // versionReadTimeout bounds a shared read, which no single request's
@@ -70,13 +93,31 @@ type View struct {
 	version int64
 }
 
-// View reads the configuration version and drops everything cached if it
-// moved.
+// Invalidate makes the next View read the configuration version again.
+// Call it after a change to the configuration is committed and before
+// anyone is told about it.
+func (c *Cache) Invalidate() {
+	c.generation.Add(1)
+}
+
+// View reads the configuration version, unless a read within MaxAge
+// vouches for it, and drops everything cached if it moved.
 func (c *Cache) View(ctx context.Context) (*View, error) {
-	v, err := c.readVersion(ctx)
+	if c.MaxAge > 0 {
+		gen := c.generation.Load()
+		c.mu.Lock()
+		if c.loaded && c.checkedGen == gen && time.Since(c.checkedAt) < c.MaxAge {
+			v := c.version
+			c.mu.Unlock()
+			return &View{c: c, version: v}, nil
+		}
+		c.mu.Unlock()
+	}
+	r, err := c.readVersion(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("configcache: %w", err)
 	}
+	v := r.version
 	c.mu.Lock()
 	// The version only grows; a request that read an older one than the
 	// cache holds must not roll the cache back (its lookups just miss).
@@ -84,16 +125,18 @@ func (c *Cache) View(ctx context.Context) (*View, error) {
 		c.version, c.loaded = v, true
 		c.clients, c.apis, c.grants, c.hooks = nil, nil, nil, nil
 	}
+	if v == c.version && r.started.After(c.checkedAt) {
+		c.checkedAt, c.checkedGen = r.started, r.generation
+	}
 	c.mu.Unlock()
 	return &View{c: c, version: v}, nil
 }
 
-// readVersion returns the configuration version as a read that started
-// after the call did sees it. The first caller to find no read waiting to
+// readVersion returns a version read that started after the call did. The first caller to find no read waiting to
 // start becomes its leader: it waits for the read in flight (which may have
 // started before some joiners arrived), closes the group and runs the query;
 // everyone who joined meanwhile shares the answer.
-func (c *Cache) readVersion(ctx context.Context) (int64, error) {
+func (c *Cache) readVersion(ctx context.Context) (*versionRead, error) {
 	c.readMu.Lock()
 	r := c.next
 	leader := r == nil
@@ -105,21 +148,24 @@ func (c *Cache) readVersion(ctx context.Context) (int64, error) {
 	if !leader {
 		select {
 		case <-r.done:
-			return r.version, r.err
+			return r, r.err
 		case <-ctx.Done():
-			return 0, ctx.Err()
+			return nil, ctx.Err()
 		}
 	}
 	c.reading.Lock()
 	c.readMu.Lock()
 	c.next = nil // later arrivals wait for a read that starts after them
 	c.readMu.Unlock()
+	// The generation is taken before the query: an Invalidate during it
+	// leaves the answer vouching for the older generation only.
+	r.generation, r.started = c.generation.Load(), time.Now()
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), versionReadTimeout)
 	r.version, r.err = c.Store.ConfigVersion(rctx)
 	cancel()
 	c.reading.Unlock()
 	close(r.done)
-	return r.version, r.err
+	return r, r.err
 }
 
 // put stores a loaded value only if the cache is still at the version the

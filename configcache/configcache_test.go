@@ -182,8 +182,9 @@ func TestConcurrentViews(t *testing.T) {
 	}
 }
 
-// gatedStore counts ConfigVersion reads and holds each one until gate is
-// closed, so a test can make requests arrive while a read is in flight.
+// gatedStore counts ConfigVersion reads and holds each one's answer until
+// gate is closed, so a test can make requests arrive, and changes commit,
+// while a read is in flight.
 type gatedStore struct {
 	store.Store
 	reads atomic.Int64
@@ -192,8 +193,9 @@ type gatedStore struct {
 
 func (s *gatedStore) ConfigVersion(ctx context.Context) (int64, error) {
 	s.reads.Add(1)
+	v, err := s.Store.ConfigVersion(ctx)
 	<-s.gate
-	return s.Store.ConfigVersion(ctx)
+	return v, err
 }
 
 // TestViewsShareReads: requests arriving while a version read is in flight
@@ -314,5 +316,97 @@ func TestViewCancelledWhileWaiting(t *testing.T) {
 	}
 	if err := <-leader; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestMaxAge: with MaxAge set, a version read vouches for changes made
+// elsewhere for that long, and Invalidate ends that at once.
+func TestMaxAge(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := &gatedStore{Store: openStore(t), gate: make(chan struct{})}
+	close(st.gate)
+	c := &Cache{Store: st, MaxAge: time.Hour}
+	first, err := c.View(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another process's change: not seen while the read vouches.
+	if err := st.ClientCreate(ctx, &keyhook.Client{ClientID: "c", Name: "n"}); err != nil {
+		t.Fatal(err)
+	}
+	v, err := c.View(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.version != first.version || st.reads.Load() != 1 {
+		t.Fatalf("view at %d after %d reads; want the first read's %d, trusted", v.version, st.reads.Load(), first.version)
+	}
+	c.Invalidate()
+	v, err = c.View(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.version <= first.version {
+		t.Fatalf("view after Invalidate at %d, not past %d", v.version, first.version)
+	}
+	if _, err := v.Client(ctx, "c"); err != nil {
+		t.Fatalf("client created before Invalidate: %v", err)
+	}
+
+	// Expiry: a short MaxAge re-reads once it has passed.
+	short := &Cache{Store: st, MaxAge: 5 * time.Millisecond}
+	before, err := short.View(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ClientCreate(ctx, &keyhook.Client{ClientID: "c2", Name: "n"}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(10 * time.Millisecond)
+	after, err := short.View(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.version <= before.version {
+		t.Fatalf("view past MaxAge at %d, not past %d", after.version, before.version)
+	}
+}
+
+// TestInvalidateDuringRead: a read that started before an Invalidate does
+// not vouch for the change behind it; the next view reads again.
+func TestInvalidateDuringRead(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := &gatedStore{Store: openStore(t), gate: make(chan struct{})}
+	c := &Cache{Store: st, MaxAge: time.Hour}
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.View(ctx)
+		done <- err
+	}()
+	for st.reads.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	// The read is in flight (its generation taken); a change commits and
+	// is announced before the read answers.
+	if err := st.Store.ClientCreate(ctx, &keyhook.Client{ClientID: "c", Name: "n"}); err != nil {
+		t.Fatal(err)
+	}
+	want, err := st.Store.ConfigVersion(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Invalidate()
+	close(st.gate)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	v, err := c.View(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.version < want {
+		t.Fatalf("view at %d after Invalidate; the change made version %d", v.version, want)
 	}
 }

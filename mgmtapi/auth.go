@@ -140,6 +140,9 @@ func (h *Handler) guard(pattern string, scopes []string, fn func(http.ResponseWr
 				return
 			}
 		}
+		if h.ConfigChanged != nil && r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w = &changeNotifier{ResponseWriter: w, notify: h.ConfigChanged}
+		}
 		if err := fn(w, r); err != nil {
 			h.writeError(w, r, err)
 		}
@@ -176,3 +179,32 @@ func rateKey(r *http.Request) string {
 	}
 	return "ip:" + host
 }
+
+// changeNotifier calls notify once, before the first byte of the answer:
+// handlers answer after their transaction commits, so whoever learns of a
+// change from the answer finds caches already invalidated.
+type changeNotifier struct {
+	http.ResponseWriter
+	notify   func()
+	notified bool
+}
+
+func (n *changeNotifier) before() {
+	if !n.notified {
+		n.notified = true
+		n.notify()
+	}
+}
+
+func (n *changeNotifier) WriteHeader(code int) {
+	n.before()
+	n.ResponseWriter.WriteHeader(code)
+}
+
+func (n *changeNotifier) Write(b []byte) (int, error) {
+	n.before()
+	return n.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (n *changeNotifier) Unwrap() http.ResponseWriter { return n.ResponseWriter }

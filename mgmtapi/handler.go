@@ -37,6 +37,11 @@ type Handler struct {
 	Logs   *tenantlog.Writer
 	Logger *slog.Logger
 	Now    func() time.Time
+	// ConfigChanged, when set, is called before the answer to every request
+	// that may have changed the configuration (any method but GET and
+	// HEAD), after its change is committed: caches of the configuration
+	// (configcache.Cache.Invalidate) drop what they trusted.
+	ConfigChanged func()
 
 	// MaxLoginFailures is the brute-force threshold the token endpoint
 	// blocks at (user-blocks lists pairs at or above it); 0 or less means

@@ -50,6 +50,7 @@ type serveOptions struct {
 	hookTimeout   time.Duration
 	chainTimeout  time.Duration
 	jobTimeout    time.Duration
+	configMaxAge  time.Duration
 	rateLimit     float64
 	rateBurst     int
 	logLevel      string
@@ -106,6 +107,7 @@ Environment:
 	f.DurationVar(&o.hookTimeout, "hook-timeout", 5*time.Second, "time limit of one hook or action run")
 	f.DurationVar(&o.chainTimeout, "chain-timeout", 10*time.Second, "time limit of one blocking trigger chain")
 	f.DurationVar(&o.jobTimeout, "job-timeout", 60*time.Second, "time limit of one attempt of a non-blocking hook (post-user-registration, post-change-password); a job a crash left running is retried 20-50s after this limit")
+	f.DurationVar(&o.configMaxAge, "config-max-age", time.Second, "how long cached configuration (clients, APIs, grants, hooks) is trusted for changes made by other keyhook processes sharing the database; changes through this process are seen at once (0 checks the database on every request)")
 	f.Float64Var(&o.rateLimit, "mgmt-rate-limit", 50, "Management API requests per second per client (0 disables)")
 	f.IntVar(&o.rateBurst, "mgmt-rate-burst", 100, "Management API burst size per client")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug (adds one line per request), info, warn, error")
@@ -122,6 +124,9 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	if o.jobTimeout <= 0 {
 		return fmt.Errorf("--job-timeout %s: must be positive", o.jobTimeout)
+	}
+	if o.configMaxAge < 0 {
+		return fmt.Errorf("--config-max-age %s: must not be negative", o.configMaxAge)
 	}
 	if err := os.MkdirAll(o.dataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
@@ -182,7 +187,7 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 	js = jsrt.New(jsrt.Options{DefaultTimeout: o.hookTimeout, Logger: logger, HTTPClient: guard.Client(webhook.ClientOptions{})})
 	issuer := "https://" + o.domain + "/"
 	tenant, _, _ := strings.Cut(o.domain, ":")
-	config := &configcache.Cache{Store: st}
+	config := &configcache.Cache{Store: st, MaxAge: o.configMaxAge}
 	triggers := &trigger.Engine{
 		Store: st, Config: config, JS: js, Tenant: tenant,
 		StepTimeout: o.hookTimeout, ChainTimeout: o.chainTimeout, AsyncTimeout: o.jobTimeout, Logs: logs,
@@ -228,7 +233,8 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 			&authapi.Handler{Store: st, Triggers: triggers, Logs: logs, Logger: logger, Now: time.Now,
 				SignupsPerIP: o.protection.signups()},
 			&mgmtapi.Handler{Store: st, Verifier: sign, Issuer: issuer, Audience: boot.Audience, Tenant: tenant, Triggers: triggers, JS: js,
-				Limiter: limiter, Logs: logs, Logger: logger, Now: time.Now, MaxLoginFailures: o.protection.maxLoginFailures},
+				Limiter: limiter, Logs: logs, Logger: logger, Now: time.Now, MaxLoginFailures: o.protection.maxLoginFailures,
+				ConfigChanged: config.Invalidate},
 		},
 	})
 
