@@ -18,6 +18,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"syscall"
 	"time"
@@ -107,6 +108,9 @@ type ClientOptions struct {
 	// Dialer, when set, replaces the network dial after the guard allowed
 	// the address (tests use it to prove no packet is sent).
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Proxy, when set, replaces http.ProxyFromEnvironment (which reads the
+	// environment once per process, so tests set this instead).
+	Proxy func(*http.Request) (*url.URL, error)
 }
 
 // Client returns an *http.Client whose every connection — first request,
@@ -118,8 +122,24 @@ func (g *Guard) Client(o ClientOptions) *http.Client {
 		o.Timeout = 30 * time.Second
 	}
 	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	proxy := o.Proxy
+	if proxy == nil {
+		proxy = http.ProxyFromEnvironment
+	}
 	transport := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
+		// Through a proxy, the dialler below sees only the proxy's address
+		// (which must be allowed); the target is checked here, before the
+		// request is handed to the proxy, on every request and redirect.
+		Proxy: func(req *http.Request) (*url.URL, error) {
+			u, err := proxy(req)
+			if err != nil || u == nil {
+				return u, err
+			}
+			if err := g.checkTarget(req.Context(), req.URL.Hostname()); err != nil {
+				return nil, err
+			}
+			return u, nil
+		},
 		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: o.Timeout,
@@ -178,6 +198,35 @@ func (g *Guard) Client(o ClientOptions) *http.Client {
 			return nil
 		},
 	}
+}
+
+// checkTarget decides on a host a proxy will connect to for us. The proxy
+// resolves the name itself, so every address the name has must be allowed,
+// not just one (a name that changes its answers between this lookup and the
+// proxy's is the proxy's to refuse: the operator's egress control).
+func (g *Guard) checkTarget(ctx context.Context, host string) error {
+	if ip, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
+		if !g.Allowed(host, ip) {
+			return fmt.Errorf("%w: %s (through the proxy)", ErrRefused, ip)
+		}
+		return nil
+	}
+	if g.allowHosts[strings.ToLower(strings.TrimSuffix(host, "."))] {
+		return nil
+	}
+	ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		return err
+	}
+	if len(ips) == 0 {
+		return fmt.Errorf("%w: %s has no address", ErrRefused, host)
+	}
+	for _, ip := range ips {
+		if !g.Allowed(host, ip) {
+			return fmt.Errorf("%w: %s resolves to %s (through the proxy)", ErrRefused, host, ip)
+		}
+	}
+	return nil
 }
 
 // anyHostAllowed: with host names in the allow-list the dial-time check

@@ -8,6 +8,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
+	"strings"
+	"sync"
 	"testing"
 )
 
@@ -111,5 +114,69 @@ func TestClientAllowListedLoopback(t *testing.T) {
 	}})
 	if _, err := guarded.Get(srv.URL + "/redirect"); !errors.Is(err, ErrRefused) {
 		t.Errorf("redirect: err = %v, want ErrRefused", err)
+	}
+}
+
+// TestClientChecksTargetThroughProxy: with a proxy configured, the target
+// is checked before the request is handed to the proxy, so a refused
+// address is not reached through it; allowed targets still go through it.
+// The proxy here is a loopback server that answers itself: no request is
+// forwarded anywhere.
+func TestClientChecksTargetThroughProxy(t *testing.T) {
+	t.Parallel()
+	var seen []string
+	var mu sync.Mutex
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.URL.String())
+		mu.Unlock()
+		if r.URL.Path == "/redirect" {
+			http.Redirect(w, r, "http://169.254.169.254/latest/meta-data/", http.StatusFound)
+			return
+		}
+		_, _ = io.WriteString(w, "proxied")
+	}))
+	defer proxy.Close()
+	proxyURL, err := url.Parse(proxy.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The proxy's own address must be allowed for the client to reach it.
+	g, err := NewGuard([]string{proxyURL.Hostname() + "/32"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := g.Client(ClientOptions{Proxy: http.ProxyURL(proxyURL)})
+	for _, target := range []string{
+		"http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/", "http://[::1]:9/",
+		"http://[fd00:ec2::254]/", "http://127.0.0.2:9/",
+	} {
+		if _, err := c.Get(target); !errors.Is(err, ErrRefused) {
+			t.Errorf("GET %s through the proxy: err = %v, want ErrRefused", target, err)
+		}
+	}
+	// A public address goes through the proxy (which answers without
+	// forwarding); a redirect from it to a refused address is refused.
+	resp, err := c.Get("http://93.184.216.34/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != "proxied" {
+		t.Errorf("body = %q", b)
+	}
+	if _, err := c.Get("http://93.184.216.34/redirect"); !errors.Is(err, ErrRefused) {
+		t.Errorf("redirect through the proxy: err = %v, want ErrRefused", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, u := range seen {
+		if !strings.HasPrefix(u, "http://93.184.216.34/") {
+			t.Errorf("the proxy was asked for %s", u)
+		}
+	}
+	if len(seen) != 2 {
+		t.Errorf("the proxy saw %d requests, want 2: %v", len(seen), seen)
 	}
 }
