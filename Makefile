@@ -8,7 +8,7 @@ SHARED ?= ../shared
 GOLANGCI_LINT ?= $(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
 SQLC ?= $(GO) run github.com/sqlc-dev/sqlc/cmd/sqlc@v1.31.1
 
-.PHONY: run test check check-tidy check-import-docs lint tools fuzz contract generate check-generated bench
+.PHONY: run test check check-tidy check-import-docs lint tools fuzz contract generate check-generated bench generate-nodelib check-nodelib
 
 run:
 	$(GO) run ./cmd/keyhook serve
@@ -21,8 +21,9 @@ test: check
 	@$(MAKE) --no-print-directory fuzz
 
 # Hygiene that holds itself: go.mod and go.sum tidy, the package docs stating the import rules of
-# .golangci.yml, the linters (those rules included), and the generated store code up to date.
-check: check-tidy check-import-docs lint check-generated
+# .golangci.yml, the linters (those rules included), and the generated store code and Node
+# built-ins up to date.
+check: check-tidy check-import-docs lint check-generated check-nodelib
 
 check-tidy:
 	@$(GO) mod tidy -diff || { echo "check-tidy: go.mod/go.sum are not tidy; run go mod tidy"; exit 1; }
@@ -51,6 +52,18 @@ check-generated:
 		q="$${f%/internal/dbsqlc/*}/queries/$$(basename "$$f" .go)"; \
 		[ -f "$$q" ] || { echo "check-generated: $$f has no $$q: run make generate and delete it"; exit 1; }; \
 	done
+
+# jsrt/nodelib's Node built-ins (js/*.js) are bundled by esbuild from the npm packages pinned in
+# jsrt/nodelib/build/package-lock.json and committed, so `go build` needs no npm. npm ci installs
+# exactly the pinned packages (from the registry npm is configured with; no install scripts run).
+generate-nodelib:
+	cd jsrt/nodelib/build && npm ci --no-audit --no-fund
+	$(GO) generate ./jsrt/nodelib
+
+# Fails when the committed bundles are not what the pinned packages build.
+check-nodelib:
+	cd jsrt/nodelib/build && npm ci --no-audit --no-fund
+	$(GO) run ./jsrt/nodelib/build -dir jsrt/nodelib -check
 
 # Every `func FuzzX(f *testing.F)` in the tree, found afresh each run so new targets are included;
 # `go test -fuzz` takes one target of one package at a time. A run that ends in Go's own "context
