@@ -300,3 +300,55 @@ func TestEveryModuleLoadsAlone(t *testing.T) {
 		})
 	}
 }
+
+// TestModulesLeaveIntrinsicsAlone loads and uses every module and checks that no global and no
+// property of a built-in object or prototype was added, removed or replaced: the modules keep
+// their state in their own exports, so a runtime's intrinsics stay what the host made them.
+func TestModulesLeaveIntrinsicsAlone(t *testing.T) {
+	t.Parallel()
+	check(t, `
+		const roots = [['globalThis', globalThis]];
+		for (const k of Reflect.ownKeys(globalThis)) {
+			const v = globalThis[k];
+			if ((typeof v === 'function' || (typeof v === 'object' && v !== null)) && v !== globalThis) {
+				roots.push([String(k), v]);
+				if (v.prototype) roots.push([String(k) + '.prototype', v.prototype]);
+			}
+		}
+		roots.push(['TypedArray.prototype', Object.getPrototypeOf(Uint8Array.prototype)]);
+		roots.push(['Iterator prototype', Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]()))]);
+		const snapshot = () => roots.map(([name, o]) => [name, Object.isExtensible(o), Object.isFrozen(o),
+			Reflect.ownKeys(o).map((k) => [k, Object.getOwnPropertyDescriptor(o, k)])]);
+		const before = snapshot();
+
+		const names = ['assert', 'buffer', 'events', 'punycode', 'querystring', 'stream', 'string_decoder', 'url', 'util'];
+		for (const n of names) require(n);
+		const { URL, URLSearchParams } = require('url');
+		new URL('https://bücher.example/a/../b?x=1').searchParams.get('x');
+		new URLSearchParams('a=1').sort();
+		require('util').inspect({ a: new Map([[1, new Set([2])]]), b: require('buffer').Buffer.from('x') });
+		require('util').format('%s %o', 'a', { b: 1 });
+		try { require('assert').deepStrictEqual({ a: 1 }, { a: 2 }); } catch (e) { String(e.message); }
+		await new Promise((res) => require('stream').Readable.from(['a']).pipe(new (require('stream').PassThrough)()).on('data', () => {}).on('end', res));
+		require('querystring').parse('a=%zz');
+		require('punycode').toASCII('mañana.com');
+		new (require('string_decoder').StringDecoder)('utf8').write(require('buffer').Buffer.from('é'));
+
+		const after = snapshot();
+		const diffs = [];
+		before.forEach(([name, ext, frozen, props], i) => {
+			const [, ext2, frozen2, props2] = after[i];
+			if (ext !== ext2 || frozen !== frozen2) diffs.push(name + ': extensible or frozen changed');
+			const m = new Map(props2);
+			for (const [k, d] of props) {
+				const d2 = m.get(k);
+				m.delete(k);
+				if (!d2) { diffs.push(name + '.' + String(k) + ' removed'); continue; }
+				for (const f of ['value', 'get', 'set', 'writable', 'enumerable', 'configurable']) {
+					if (!Object.is(d[f], d2[f])) diffs.push(name + '.' + String(k) + ' ' + f + ' changed');
+				}
+			}
+			for (const k of m.keys()) diffs.push(name + '.' + String(k) + ' added');
+		});
+		return diffs`, `[]`)
+}

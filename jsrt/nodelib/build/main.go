@@ -198,6 +198,13 @@ function utf8Slice (buf, start, end) {
 		new:   "} = {}) {\n  if (!checkHyphens && !useSTD3ASCIIRules && !verifyDNSLength && /^[\\x00-\\x7F]*$/.test(domainName) && !/(^|\\.)xn--/i.test(domainName)) {\n    return domainName.toLowerCase();\n  }\n  const result = processing(domainName, {\n    checkHyphens,\n    checkBidi,\n    checkJoiners,\n    useSTD3ASCIIRules,\n    transitionalProcessing,\n    ignoreInvalidPunycode\n  });\n  let labels = result.string.split(\".\");\n",
 		check: checkTr46ASCII,
 	},
+	// AssertionError zeroes Error.stackTraceLimit while it builds its message and puts the old
+	// value back; goja has no such property, so putting back undefined would add one to Error.
+	{
+		file: "assert/build/internal/assert/assertion_error.js", why: "leave Error as it was",
+		old: "    Error.stackTraceLimit = limit;\n",
+		new: "    if (limit === undefined) delete Error.stackTraceLimit;\n    else Error.stackTraceLimit = limit;\n",
+	},
 	// goja has neither SharedArrayBuffer nor resizable ArrayBuffers, whose accessors
 	// webidl-conversions reads when it loads; without them no buffer is shared or resizable.
 	{
@@ -481,7 +488,7 @@ func packageDir(input string) (string, bool) {
 			end = i + 3
 		}
 	}
-	if end < 0 || end > len(parts) {
+	if end < 0 || end >= len(parts) {
 		return "", false
 	}
 	return path.Join(parts[:end]...), true

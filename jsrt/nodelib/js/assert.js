@@ -726,7 +726,8 @@ var require_assertion_error = __commonJS({
             _this = _super.call(this, "".concat(_res).concat(other));
           }
         }
-        Error.stackTraceLimit = limit;
+        if (limit === void 0) delete Error.stackTraceLimit;
+        else Error.stackTraceLimit = limit;
         _this.generatedMessage = !message;
         Object.defineProperty(_assertThisInitialized(_this), "name", {
           value: "AssertionError [ERR_ASSERTION]",
