@@ -82,3 +82,31 @@ func BenchmarkFirstUse(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkBufferCodecs is the JS-side cost of Buffer's encodings on a 64 KiB payload (the
+// polyfill does them in JS; jsrt could route hot ones to Go if this matters).
+//
+//	go test ./jsrt/nodelib/ -run '^$' -bench BufferCodecs -benchmem
+func BenchmarkBufferCodecs(b *testing.B) {
+	h := newHost(b)
+	if _, err := h.vm.RunString(`var B = require('buffer').Buffer; var text = 'héllo wörld, '.repeat(5000); var buf = B.from(text); var b64 = buf.toString('base64'); var hex = buf.toString('hex');`); err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct{ name, code string }{
+		{"utf8-encode", "B.from(text)"},
+		{"utf8-decode", "buf.toString()"},
+		{"base64-encode", "buf.toString('base64')"},
+		{"base64-decode", "B.from(b64, 'base64')"},
+		{"hex-encode", "buf.toString('hex')"},
+		{"hex-decode", "B.from(hex, 'hex')"},
+	} {
+		prog := goja.MustCompile(c.name, c.code, false)
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := h.vm.RunProgram(prog); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -1,25 +1,33 @@
 // Package nodelib holds Node's built-in modules that jsrt serves from npm polyfills rather than
-// writing them by hand: buffer, events, util, stream, string_decoder, querystring, url (legacy
-// url.parse/format/resolve, and a WHATWG URL and URLSearchParams from whatwg-url, the standard's
-// reference implementation), punycode and assert. Each is one CommonJS file under js/, generated
-// by esbuild from npm packages pinned in build/package-lock.json (js/LICENSES.txt lists them
-// with their licences) and committed, so building keyhook needs no npm; `make check-nodelib`
-// proves the committed files are what the pinned packages produce. The files are embedded and
-// each is compiled once per process into a *goja.Program shared by every runtime.
+// writing them by hand: assert, buffer, events, punycode, querystring, stream, string_decoder,
+// url and util, each also under its node: name. Each is one CommonJS file under js/, generated
+// by esbuild from npm packages pinned in build/package-lock.json (buffer, events, util with
+// node-inspect-extracted for Node's own inspect and format, readable-stream, string_decoder,
+// querystring-es3, url with whatwg-url for a WHATWG URL and URLSearchParams, punycode, assert)
+// and committed, so building keyhook needs no npm; build/main.go lists the few patches applied
+// to them (base64url, goja's missing intrinsics, lazy IDNA tables) and why, js/LICENSES.txt
+// their licences, and `make check-nodelib` proves the committed files are what the pinned
+// packages build. The files are embedded and each is compiled once per process into a
+// *goja.Program shared by every runtime; Load runs one in a runtime.
 //
-// A module requires other built-ins through the require it is given (Load), never a private
-// copy, so all of them share one Buffer, one EventEmitter and one process. Besides that require,
-// the modules expect what jsrt's host provides: the globals process (with nextTick and env),
-// queueMicrotask, setTimeout and clearTimeout, TextEncoder and TextDecoder, and the modules
-// process, crypto, os and timers when asked for; AbortController is used when present and a
-// bundled one otherwise.
+// A module requires other built-ins through the require it is given, never a private copy, so
+// all of them share one Buffer, one EventEmitter and one process: stream requires buffer,
+// events, string_decoder and process; url requires punycode and querystring; querystring and
+// string_decoder require buffer; assert requires util. No two modules require each other, so a
+// require that caches a module once Load returns serves them. Besides that require, the modules
+// expect what jsrt's host provides: process (nextTick, env, emitWarning) as a global and as a
+// module, queueMicrotask, console, TextEncoder and TextDecoder (url's WHATWG part), and
+// Symbol.asyncIterator, which goja lacks and the host must define as
+// Symbol.for('Symbol.asyncIterator'), the key esbuild's lowered for-await falls back to. They
+// use AbortController when the host has one and a bundled one otherwise. Loading them changes
+// no global and no intrinsic.
 //
-// Written by hand in jsrt, and not here: crypto, fetch and the Web crypto (Go-backed: hashes,
-// HMAC, signatures and randomness belong to Go's vetted code, and fetch must go through the
-// guarded HTTP client), console, timers and the event loop (they are the sandbox's own
-// bookkeeping: bounded output, deadlines, nothing outliving an execution), process and os (fixed,
-// harmless values rather than the machine's), atob/btoa and TextEncoder/TextDecoder (small, hot,
-// and cheaper in Go).
+// Still written by hand in jsrt, and not here: crypto, fetch and the Web crypto (Go-backed:
+// hashes, HMAC, signatures and randomness belong to Go's vetted code, and fetch must go through
+// the guarded HTTP client), console, timers and the event loop (the sandbox's own bookkeeping:
+// bounded output, deadlines, nothing outliving an execution), process and os (fixed, harmless
+// values rather than the machine's), and atob/btoa and TextEncoder/TextDecoder (small, hot, and
+// cheaper in Go).
 //
 // It imports goja.
 package nodelib
@@ -45,7 +53,8 @@ var names = []string{"assert", "buffer", "events", "punycode", "querystring", "s
 
 // moduleHeader makes a module's file one function expression, as Node wraps CommonJS modules.
 // It is one line, so line numbers in stack traces are the file's own (after the header).
-const moduleHeader = "(function (exports, require, module, __filename, __dirname) {"
+// The sixth parameter hands the buffer module its Go-backed codec (codec.go).
+const moduleHeader = "(function (exports, require, module, __filename, __dirname, __nodelib_codec) {"
 
 // programs compiles each module on first use; a *goja.Program is immutable and safe to run in
 // many runtimes at once.
@@ -89,13 +98,22 @@ func Source(name string) (string, bool) {
 }
 
 // Program returns the module that require(name) loads, compiled once per process. Running it
-// gives a function of (exports, require, module, __filename, __dirname); Load calls it.
+// gives a function of (exports, require, module, __filename, __dirname, codec); Load calls it.
 func Program(name string) (*goja.Program, bool) {
 	n, ok := id(name)
 	if !ok {
 		return nil, false
 	}
 	return programs[n](), true
+}
+
+// CompileAll compiles every module now instead of on first use, for a host that would rather
+// pay at start (on the order of 100 ms of one core) than in the first execution that requires
+// one.
+func CompileAll() {
+	for _, name := range names {
+		programs[name]()
+	}
 }
 
 // compile panics when a generated file does not compile: that is a defect of the build, which
@@ -114,9 +132,10 @@ func compile(name string) *goja.Program {
 }
 
 // Load runs the module that require(name) loads in vm and returns its exports. require serves
-// the module's own requires of other built-ins; it is usually the sandbox's require itself, so
-// that the modules share instances. Load does not cache: Node loads a module once per realm,
-// and the caller's require cache decides what once means.
+// the module's own requires of other built-ins; it is the sandbox's require itself, so that the
+// modules share instances. Load does not cache: Node loads a module once per realm, and the
+// caller's require cache decides what once means. Loading costs a runtime from a fraction of a
+// millisecond (events) to a few (stream), so a host caches each module for its runtime's life.
 func Load(vm *goja.Runtime, name string, require goja.Value) (goja.Value, error) {
 	prog, ok := Program(name)
 	if !ok {
@@ -139,7 +158,11 @@ func Load(vm *goja.Runtime, name string, require goja.Value) (goja.Value, error)
 	if err := module.Set("id", "node:"+n); err != nil {
 		return nil, err
 	}
-	if _, err := fn(exports, exports, require, module, vm.ToValue("node:"+n), vm.ToValue("/")); err != nil {
+	codec := goja.Undefined()
+	if n == "buffer" {
+		codec = newCodec(vm)
+	}
+	if _, err := fn(exports, exports, require, module, vm.ToValue("node:"+n), vm.ToValue("/"), codec); err != nil {
 		return nil, fmt.Errorf("nodelib: %s: %w", name, err)
 	}
 	return module.Get("exports"), nil

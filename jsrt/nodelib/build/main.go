@@ -64,7 +64,7 @@ var patches = []patch{
 	{
 		file: "buffer/index.js", why: "base64url in toString",
 		old: "      case 'base64':\n        return base64Slice(this, start, end)\n",
-		new: "      case 'base64':\n        return base64Slice(this, start, end)\n\n      case 'base64url':\n        return base64Slice(this, start, end).replace(/[+/=]/g, (c) => c === '+' ? '-' : c === '/' ? '_' : '')\n",
+		new: "      case 'base64':\n        return base64Slice(this, start, end)\n\n      case 'base64url':\n        return codec !== undefined ? codec.slice(this, start, end, 'base64url') : base64Slice(this, start, end).replace(/[+/=]/g, (c) => c === '+' ? '-' : c === '/' ? '_' : '')\n",
 	},
 	{
 		file: "buffer/index.js", why: "base64url in write",
@@ -109,7 +109,71 @@ function utf8IllFormedLength (buf, i, end) {
 }
 
 function utf8Slice (buf, start, end) {
+  if (codec !== undefined) return codec.slice(buf, start, end, 'utf8')
 `,
+	},
+	// jsrt/nodelib's Load hands the buffer module Go-backed encoders (codec.go) as its
+	// wrapper's sixth argument: goja runs these loops at about a microsecond a byte and copies a
+	// string whole on each append. Without it (the bare Source) the package's JS runs.
+	{
+		file: "buffer/index.js", why: "Go-backed encoders",
+		old: "const ieee754 = require('ieee754')\n",
+		new: "const ieee754 = require('ieee754')\n// eslint-disable-next-line no-undef\nconst codec = typeof __nodelib_codec === 'object' && __nodelib_codec !== null ? __nodelib_codec : undefined\n",
+	},
+	{
+		file: "buffer/index.js", why: "Go-backed encoders",
+		old: "function byteLength (string, encoding) {\n",
+		new: "function byteLength (string, encoding) {\n  if (codec !== undefined && typeof string === 'string') {\n    const n = codec.byteLength(string, encoding)\n    if (n >= 0) return n\n  }\n",
+	},
+	{
+		file: "buffer/index.js", why: "Go-backed encoders",
+		old: "function hexWrite (buf, string, offset, length) {\n",
+		new: "function hexWrite (buf, string, offset, length) {\n  if (codec !== undefined) return codec.write(buf, string, offset, length, 'hex')\n",
+	},
+	{
+		file: "buffer/index.js", why: "Go-backed encoders",
+		old: "function utf8Write (buf, string, offset, length) {\n",
+		new: "function utf8Write (buf, string, offset, length) {\n  if (codec !== undefined) return codec.write(buf, string, offset, length, 'utf8')\n",
+	},
+	{
+		file: "buffer/index.js", why: "Go-backed encoders",
+		old: "function asciiWrite (buf, string, offset, length) {\n",
+		new: "function asciiWrite (buf, string, offset, length) {\n  if (codec !== undefined) return codec.write(buf, string, offset, length, 'latin1')\n",
+	},
+	{
+		file: "buffer/index.js", why: "Go-backed encoders",
+		old: "function base64Write (buf, string, offset, length) {\n",
+		new: "function base64Write (buf, string, offset, length) {\n  if (codec !== undefined) return codec.write(buf, string, offset, length, 'base64')\n",
+	},
+	{
+		file: "buffer/index.js", why: "Go-backed encoders",
+		old: "function ucs2Write (buf, string, offset, length) {\n",
+		new: "function ucs2Write (buf, string, offset, length) {\n  if (codec !== undefined) return codec.write(buf, string, offset, length, 'utf16le')\n",
+	},
+	{
+		file: "buffer/index.js", why: "Go-backed encoders",
+		old: "function base64Slice (buf, start, end) {\n",
+		new: "function base64Slice (buf, start, end) {\n  if (codec !== undefined) return codec.slice(buf, start, end, 'base64')\n",
+	},
+	{
+		file: "buffer/index.js", why: "Go-backed encoders",
+		old: "function asciiSlice (buf, start, end) {\n",
+		new: "function asciiSlice (buf, start, end) {\n  if (codec !== undefined) return codec.slice(buf, start, end, 'ascii')\n",
+	},
+	{
+		file: "buffer/index.js", why: "Go-backed encoders",
+		old: "function latin1Slice (buf, start, end) {\n",
+		new: "function latin1Slice (buf, start, end) {\n  if (codec !== undefined) return codec.slice(buf, start, end, 'latin1')\n",
+	},
+	{
+		file: "buffer/index.js", why: "Go-backed encoders",
+		old: "function hexSlice (buf, start, end) {\n",
+		new: "function hexSlice (buf, start, end) {\n  if (codec !== undefined) return codec.slice(buf, start, end, 'hex')\n",
+	},
+	{
+		file: "buffer/index.js", why: "Go-backed encoders",
+		old: "function utf16leSlice (buf, start, end) {\n",
+		new: "function utf16leSlice (buf, start, end) {\n  if (codec !== undefined) return codec.slice(buf, start, end, 'utf16le')\n",
 	},
 	// Node's querystring.parse never throws on a malformed escape (it keeps the text) and takes
 	// options.decodeURIComponent; querystring-es3 calls decodeURIComponent and throws URIError.

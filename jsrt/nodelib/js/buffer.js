@@ -199,6 +199,7 @@ var require_buffer = __commonJS({
     "use strict";
     var base64 = require_base64_js();
     var ieee754 = require_ieee754();
+    var codec = typeof __nodelib_codec === "object" && __nodelib_codec !== null ? __nodelib_codec : void 0;
     var customInspectSymbol = typeof Symbol === "function" && typeof Symbol["for"] === "function" ? Symbol["for"]("nodejs.util.inspect.custom") : null;
     exports2.Buffer = Buffer2;
     exports2.SlowBuffer = SlowBuffer;
@@ -492,6 +493,10 @@ var require_buffer = __commonJS({
       return buffer;
     };
     function byteLength(string, encoding) {
+      if (codec !== void 0 && typeof string === "string") {
+        const n = codec.byteLength(string, encoding);
+        if (n >= 0) return n;
+      }
       if (Buffer2.isBuffer(string)) {
         return string.length;
       }
@@ -571,7 +576,7 @@ var require_buffer = __commonJS({
           case "base64":
             return base64Slice(this, start, end);
           case "base64url":
-            return base64Slice(this, start, end).replace(/[+/=]/g, (c) => c === "+" ? "-" : c === "/" ? "_" : "");
+            return codec !== void 0 ? codec.slice(this, start, end, "base64url") : base64Slice(this, start, end).replace(/[+/=]/g, (c) => c === "+" ? "-" : c === "/" ? "_" : "");
           case "ucs2":
           case "ucs-2":
           case "utf16le":
@@ -803,6 +808,7 @@ var require_buffer = __commonJS({
       return bidirectionalIndexOf(this, val, byteOffset, encoding, false);
     };
     function hexWrite(buf, string, offset, length) {
+      if (codec !== void 0) return codec.write(buf, string, offset, length, "hex");
       offset = Number(offset) || 0;
       const remaining = buf.length - offset;
       if (!length) {
@@ -826,15 +832,19 @@ var require_buffer = __commonJS({
       return i;
     }
     function utf8Write(buf, string, offset, length) {
+      if (codec !== void 0) return codec.write(buf, string, offset, length, "utf8");
       return blitBuffer(utf8ToBytes(string, buf.length - offset), buf, offset, length);
     }
     function asciiWrite(buf, string, offset, length) {
+      if (codec !== void 0) return codec.write(buf, string, offset, length, "latin1");
       return blitBuffer(asciiToBytes(string), buf, offset, length);
     }
     function base64Write(buf, string, offset, length) {
+      if (codec !== void 0) return codec.write(buf, string, offset, length, "base64");
       return blitBuffer(base64ToBytes(string), buf, offset, length);
     }
     function ucs2Write(buf, string, offset, length) {
+      if (codec !== void 0) return codec.write(buf, string, offset, length, "utf16le");
       return blitBuffer(utf16leToBytes(string, buf.length - offset), buf, offset, length);
     }
     Buffer2.prototype.write = function write(string, offset, length, encoding) {
@@ -900,6 +910,7 @@ var require_buffer = __commonJS({
       };
     };
     function base64Slice(buf, start, end) {
+      if (codec !== void 0) return codec.slice(buf, start, end, "base64");
       if (start === 0 && end === buf.length) {
         return base64.fromByteArray(buf);
       } else {
@@ -931,6 +942,7 @@ var require_buffer = __commonJS({
       return n;
     }
     function utf8Slice(buf, start, end) {
+      if (codec !== void 0) return codec.slice(buf, start, end, "utf8");
       end = Math.min(buf.length, end);
       const res = [];
       let i = start;
@@ -1007,6 +1019,7 @@ var require_buffer = __commonJS({
       return res;
     }
     function asciiSlice(buf, start, end) {
+      if (codec !== void 0) return codec.slice(buf, start, end, "ascii");
       let ret = "";
       end = Math.min(buf.length, end);
       for (let i = start; i < end; ++i) {
@@ -1015,6 +1028,7 @@ var require_buffer = __commonJS({
       return ret;
     }
     function latin1Slice(buf, start, end) {
+      if (codec !== void 0) return codec.slice(buf, start, end, "latin1");
       let ret = "";
       end = Math.min(buf.length, end);
       for (let i = start; i < end; ++i) {
@@ -1023,6 +1037,7 @@ var require_buffer = __commonJS({
       return ret;
     }
     function hexSlice(buf, start, end) {
+      if (codec !== void 0) return codec.slice(buf, start, end, "hex");
       const len = buf.length;
       if (!start || start < 0) start = 0;
       if (!end || end < 0 || end > len) end = len;
@@ -1033,6 +1048,7 @@ var require_buffer = __commonJS({
       return out;
     }
     function utf16leSlice(buf, start, end) {
+      if (codec !== void 0) return codec.slice(buf, start, end, "utf16le");
       const bytes = buf.slice(start, end);
       let res = "";
       for (let i = 0; i < bytes.length - 1; i += 2) {
