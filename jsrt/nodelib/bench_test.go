@@ -110,3 +110,29 @@ func BenchmarkBufferCodecs(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkURL is the cost of WHATWG URL parsing in goja for a typical API URL, once url is
+// loaded, against the legacy url.parse.
+//
+//	go test ./jsrt/nodelib/ -run '^$' -bench URL -benchmem
+func BenchmarkURL(b *testing.B) {
+	h := newHost(b)
+	if _, err := h.vm.RunString(`var url = require('url'); new url.URL('https://a.test/');`); err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct{ name, code string }{
+		{"URL", "new url.URL('https://api.example.com/v1/users/123?fields=a,b&x=1#top').href"},
+		{"URL-relative", "new url.URL('../v2/users?page=2', 'https://api.example.com/v1/users/123').href"},
+		{"URLSearchParams", "new url.URLSearchParams('a=1&b=x%20y&c=%E2%82%AC').toString()"},
+		{"url.parse", "url.parse('https://api.example.com/v1/users/123?fields=a,b&x=1#top').href"},
+	} {
+		prog := goja.MustCompile(c.name, c.code, false)
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := h.vm.RunProgram(prog); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
