@@ -55,10 +55,10 @@ type Cache struct {
 	// confirmed version: when it started and the generation it started in.
 	checkedAt  time.Time
 	checkedGen uint64
-	clients map[string]*keyhook.Client
-	apis    map[string]*keyhook.ResourceServer
-	grants  map[[2]string]*keyhook.ClientGrant
-	hooks   map[keyhook.TriggerID]hookEntry
+	clients    map[string]*keyhook.Client
+	apis       map[string]*keyhook.ResourceServer
+	grants     map[[2]string]*keyhook.ClientGrant
+	hooks      map[keyhook.TriggerID]hookEntry
 
 	// next is the version read that requests arriving now join; it has not
 	// started yet. reading is held by the one read in flight.
