@@ -1,0 +1,3 @@
+'use strict';
+const lpad = require('lpad');
+exports.greet = (name) => 'hello ' + lpad(name, 6, '.') + ' (lpad ' + lpad.version + ')';

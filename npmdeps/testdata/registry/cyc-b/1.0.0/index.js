@@ -1,0 +1,2 @@
+exports.name = 'b';
+exports.other = () => require('cyc-a').name;

@@ -1,0 +1,2 @@
+exports.kind = 'cjs';
+exports.sum = async (n) => (n * (n - 1)) / 2;

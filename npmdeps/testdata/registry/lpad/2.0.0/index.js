@@ -1,0 +1,8 @@
+'use strict';
+// Pads a string on the left to a width.
+module.exports = function lpad(s, n, c) {
+  s = String(s);
+  while (s.length < n) s = (c || ' ') + s;
+  return s;
+};
+module.exports.version = '2.0.0';

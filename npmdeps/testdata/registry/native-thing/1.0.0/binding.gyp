@@ -1,0 +1,1 @@
+{"targets": [{"target_name": "thing", "sources": ["thing.cc"]}]}

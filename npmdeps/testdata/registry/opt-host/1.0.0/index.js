@@ -1,0 +1,3 @@
+let native = null;
+try { native = require('native-thing'); } catch (e) { /* optional */ }
+module.exports = { hasNative: native !== null };
