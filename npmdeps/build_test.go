@@ -490,7 +490,7 @@ func (out *Bundle) packageDir(t *testing.T, b *Builder, name string) string {
 			if err != nil {
 				t.Fatal(err)
 			}
-			return filepath.Join(b.cacheDir, "packages", integ.key(), "node_modules", name)
+			return filepath.Join(b.cacheDir, "packages", integ.packageDirName(p.Name, p.Version), "node_modules", name)
 		}
 	}
 	t.Fatalf("no package %s", name)
@@ -533,9 +533,13 @@ func TestCache(t *testing.T) {
 	}
 
 	// A damaged tarball whose package folder is gone is downloaded again, not trusted.
-	dir := first.packageDir(t, newTestBuilder(t, r, func(o *Options) { o.CacheDir = cache }), "lpad")
-	root := filepath.Dir(filepath.Dir(dir))
-	tgz := filepath.Join(cache, "tarballs", filepath.Base(root)+".tgz")
+	lpad := first.Packages[slices.IndexFunc(first.Packages, func(p Package) bool { return p.Name == "lpad" })]
+	integ, err := parseIntegrity(lpad.Integrity, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(cache, "packages", integ.packageDirName("lpad", lpad.Version))
+	tgz := filepath.Join(cache, "tarballs", integ.key()+".tgz")
 	if err := os.WriteFile(tgz, []byte("not the tarball"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -548,6 +552,21 @@ func TestCache(t *testing.T) {
 	}
 	if third.SHA256 != first.SHA256 {
 		t.Fatal("the rebuilt bundle differs")
+	}
+
+	// A package folder that says it holds other content is refused, not used.
+	meta := filepath.Join(root, "meta.json")
+	mb, err := os.ReadFile(meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(meta, []byte(strings.Replace(string(mb), `"integrity":"sha512-`, `"integrity":"sha512-X`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = newTestBuilder(t, r, func(o *Options) { o.CacheDir = cache }).Build(context.Background(), Input{Code: code, Dependencies: deps})
+	wantKind(t, err, KindBadTarball)
+	if err := os.WriteFile(meta, mb, 0o644); err != nil {
+		t.Fatal(err)
 	}
 
 	// A bundle does not depend on where the cache is.

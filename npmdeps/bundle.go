@@ -25,12 +25,13 @@ const (
 	LanguageTypeScript Language = "typescript"
 )
 
-// goja lacks these (checked against the goja version in go.mod): esbuild lowers async generators
-// and for-await to generators and promises, and dynamic import() of a built-in to a require in a
-// promise. Decorators and `using` declarations are not lowered by esbuild, or not parsed by
-// goja: marking them unsupported makes code using them a build error rather than a failure when
-// the bundle is first compiled. The regexp flags d and v become RegExp constructor calls, so the
-// bundle compiles and only code that runs such a regexp fails.
+// goja lacks these (checked against the goja version in go.mod), so esbuild lowers them: async
+// generators and for-await to generators and promises (the helpers fall back on
+// Symbol.for("Symbol.asyncIterator"), goja having no Symbol.asyncIterator), import() to a
+// require in a promise, decorators, auto-accessors and `using` declarations to plain classes and
+// try/finally. Regexps with the d and v flags become RegExp constructor calls, so the bundle
+// compiles and only code that runs such a regexp fails. Top-level await is a build error (it has
+// no CommonJS form).
 var unsupportedSyntax = map[string]bool{
 	"async-generator":      false,
 	"for-await":            false,

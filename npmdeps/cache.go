@@ -21,9 +21,15 @@ import (
 
 // The cache under Options.CacheDir, content-addressed by each tarball's published digest:
 //
-//	tarballs/<algo>-<hex>.tgz                        the verified tarball
-//	packages/<algo>-<hex>/node_modules/<name>/...    its extracted files
-//	packages/<algo>-<hex>/meta.json                  what extraction found (size, native add-on)
+//	tarballs/<algo>-<hex>.tgz                    the verified tarball
+//	packages/<dir>/node_modules/<name>/...       its extracted files
+//	packages/<dir>/meta.json                     the full digest, and what extraction found
+//
+// where <dir> is "<name>@<version>-<first 16 hex digits of the digest>" (a scoped name's "/"
+// written "+"): esbuild names every module of a bundle by its path, and those names show in
+// stack traces, so they should read "lodash@4.17.21-…/node_modules/lodash/lodash.js" rather than
+// carry 128 hex digits. The folder still belongs to one digest: meta.json holds the full one and
+// a folder whose digest differs is refused.
 //
 // Every entry is written under a temporary name in the same folder and renamed into place, so a
 // crash or a concurrent build never leaves a half entry under a final name; a folder that exists
@@ -79,8 +85,13 @@ func newHash(algo string) hash.Hash {
 	}
 }
 
-// key names the cache entries of this digest.
+// key names the cached tarball of this digest.
 func (i integrity) key() string { return i.algo + "-" + hex.EncodeToString(i.sum) }
+
+// packageDirName names the extracted folder of a package with this digest.
+func (i integrity) packageDirName(name, version string) string {
+	return strings.Replace(name, "/", "+", 1) + "@" + version + "-" + hex.EncodeToString(i.sum)[:16]
+}
 
 // String is the SRI form.
 func (i integrity) String() string { return i.algo + "-" + base64.StdEncoding.EncodeToString(i.sum) }
@@ -95,13 +106,14 @@ func (i integrity) matches(data []byte) bool {
 type packageMeta struct {
 	Name         string `json:"name"`
 	Version      string `json:"version"`
+	Integrity    string `json:"integrity"` // SRI, in full
 	UnpackedSize int64  `json:"unpackedSize"`
 	Native       string `json:"native,omitempty"` // why the package is a native add-on, if it is
 }
 
 // cachedPackage is an extracted package ready for bundling.
 type cachedPackage struct {
-	root string // packages/<key>: resolving "<name>" from here finds the package
+	root string // packages/<dir>: resolving "<name>" from here finds the package
 	dir  string // root/node_modules/<name>
 	meta packageMeta
 }
@@ -116,12 +128,12 @@ func (b *Builder) ensurePackage(ctx context.Context, reg *Registry, n *node) (ca
 			Message: fmt.Sprintf("package %s@%s: %v", n.name, n.version, err)}
 	}
 	key := integ.key()
-	root := filepath.Join(b.cacheDir, "packages", key)
+	root := filepath.Join(b.cacheDir, "packages", integ.packageDirName(n.name, n.version))
 	cp := cachedPackage{root: root, dir: filepath.Join(root, "node_modules", filepath.FromSlash(n.name))}
 
 	if meta, ok := readMeta(root); ok {
 		cp.meta = meta
-		return cp, checkMeta(n, meta)
+		return cp, checkMeta(n, integ, meta)
 	}
 	fill := func() error { return b.fill(ctx, reg, n, integ, root) }
 	err = b.once(ctx, key, fill)
@@ -136,13 +148,14 @@ func (b *Builder) ensurePackage(ctx context.Context, reg *Registry, n *node) (ca
 		return cachedPackage{}, fmt.Errorf("package %s@%s: cache entry %s missing after extraction", n.name, n.version, key)
 	}
 	cp.meta = meta
-	return cp, checkMeta(n, meta)
+	return cp, checkMeta(n, integ, meta)
 }
 
-func checkMeta(n *node, meta packageMeta) error {
-	if meta.Name != n.name {
+func checkMeta(n *node, integ integrity, meta packageMeta) error {
+	if meta.Name != n.name || meta.Version != n.version || meta.Integrity != integ.String() {
 		return &Error{Kind: KindBadTarball, Package: n.name, Version: n.version,
-			Message: fmt.Sprintf("package %s@%s: its tarball is the one of %s", n.name, n.version, meta.Name)}
+			Message: fmt.Sprintf("package %s@%s: the cache holds other content under its name (%s@%s, %s); remove %s",
+				n.name, n.version, meta.Name, meta.Version, meta.Integrity, integ.packageDirName(n.name, n.version))}
 	}
 	if meta.Native != "" {
 		return &Error{Kind: KindNativeAddon, Package: n.name, Version: n.version,
@@ -234,7 +247,7 @@ func (b *Builder) fill(ctx context.Context, reg *Registry, n *node, integ integr
 		return &Error{Kind: kind, Package: n.name, Version: n.version, Err: err,
 			Message: fmt.Sprintf("package %s@%s: %v", n.name, n.version, err)}
 	}
-	meta := packageMeta{Name: n.name, Version: n.version, UnpackedSize: size, Native: nativeAddon(pkgDir)}
+	meta := packageMeta{Name: n.name, Version: n.version, Integrity: integ.String(), UnpackedSize: size, Native: nativeAddon(pkgDir)}
 	mb, _ := json.Marshal(meta)
 	if err := os.WriteFile(filepath.Join(tmp, "meta.json"), mb, 0o644); err != nil {
 		return fmt.Errorf("npm cache: %w", err)

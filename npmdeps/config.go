@@ -77,7 +77,7 @@ func LoadRegistry(src ConfigSource) (*Registry, error) {
 
 	// Layers from highest precedence to lowest; the file layers are filled as npm loads them,
 	// each file's location depending on the layers above it.
-	envLayer := layer{name: "environment", values: npmEnvConfig(src.Environ)}
+	envLayer := layer{name: "environment", values: npmEnvConfig(src.Environ, env)}
 	builtin := layer{name: "builtin config"}
 	npmDir := src.NPMDir
 	if npmDir == "" {
@@ -289,8 +289,8 @@ func (r *Registry) authForURI(uri string) string {
 
 // npmEnvConfig returns the npm_config_* variables as npm names them: case-insensitive prefix,
 // the rest lower-cased with "_" turned into "-" (but for a leading "_"), keys starting with "//"
-// kept as written. Empty values are skipped, as npm skips them.
-func npmEnvConfig(environ []string) map[string]string {
+// kept as written. Empty values are skipped, and ${VAR} replaced, as npm does.
+func npmEnvConfig(environ []string, env map[string]string) map[string]string {
 	out := map[string]string{}
 	// Sorted so that NPM_CONFIG_X and npm_config_x, if both set, resolve the same way every time.
 	sorted := append([]string(nil), environ...)
@@ -304,7 +304,7 @@ func npmEnvConfig(environ []string) map[string]string {
 		if !strings.HasPrefix(key, "//") {
 			key = strings.ToLower(key[:1]) + strings.ToLower(strings.ReplaceAll(key[1:], "_", "-"))
 		}
-		out[key] = v
+		out[key] = envReplace(v, env)
 	}
 	return out
 }
