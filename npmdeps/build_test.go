@@ -696,3 +696,31 @@ func TestRegistryCredentials(t *testing.T) {
 		t.Fatalf("error %q", e.Error())
 	}
 }
+
+func TestRegistryRetries(t *testing.T) {
+	t.Parallel()
+	r := newTestRegistry(t)
+	r.failOnce["/lpad"] = true
+	r.failOnce["/lpad/-/lpad-1.0.0.tgz"] = true
+	build(t, newTestBuilder(t, r), Input{Code: lpadVersionCode, Dependencies: []Dependency{{Name: "lpad", Version: "1.0.0"}}})
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.requests["/lpad"] != 2 || r.requests["/lpad/-/lpad-1.0.0.tgz"] != 2 {
+		t.Fatalf("requests %v, want each asked twice", r.requests)
+	}
+}
+
+func TestDependencyRequiresLeftToRuntime(t *testing.T) {
+	t.Parallel()
+	r := newTestRegistry(t)
+	b := newTestBuilder(t, r)
+	out := build(t, b, Input{Code: "exports.lazy = require('lazy-requires');", Dependencies: []Dependency{{Name: "lazy-requires", Version: "^1"}}})
+	if want := []string{"esm-exports/esm.mjs", "not-listed-anywhere"}; !slices.Equal(out.RuntimeRequires, want) {
+		t.Fatalf("runtime requires %v, want %v", out.RuntimeRequires, want)
+	}
+	// The module loads; the missing ones fail only when required, as in Node.
+	got := runBundle(t, out, "[m.lazy.ok, (() => { try { m.lazy.later(); return 'loaded' } catch (e) { return e.code } })()]")
+	if got != `["cjs","MODULE_NOT_FOUND"]` {
+		t.Fatalf("got %s", got)
+	}
+}

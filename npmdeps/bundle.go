@@ -281,12 +281,7 @@ func (p *resolverPlugin) resolve(pb api.PluginBuild, args api.OnResolveArgs) api
 			}
 			return unresolvedResult(spec, fmt.Sprintf("cannot find module %q: add %s to the dependencies", spec, name))
 		}
-		// In a dependency, as in Node, a missing module is an error only when it is required:
-		// packages try optional ones, and require built-ins on paths the sandbox never takes.
-		p.mu.Lock()
-		p.runtime[spec] = true
-		p.mu.Unlock()
-		return api.OnResolveResult{Path: spec, External: true}
+		return p.leaveToRuntime(spec)
 	}
 	r := pb.Resolve(target.name+sub, api.ResolveOptions{
 		ResolveDir: target.pkg.root,
@@ -296,6 +291,9 @@ func (p *resolverPlugin) resolve(pb api.PluginBuild, args api.OnResolveArgs) api
 		PluginData: resolveMarker{},
 	})
 	if len(r.Errors) > 0 {
+		if importer != nil {
+			return p.leaveToRuntime(spec) // say, a subpath its "exports" serves only to Node
+		}
 		return unresolvedResult(spec, fmt.Sprintf("cannot find module %q in %s@%s: %s", spec, target.name, target.version, r.Errors[0].Text))
 	}
 	se := api.SideEffectsTrue
@@ -304,6 +302,16 @@ func (p *resolverPlugin) resolve(pb api.PluginBuild, args api.OnResolveArgs) api
 	}
 	return api.OnResolveResult{Path: r.Path, External: r.External, Namespace: r.Namespace, Suffix: r.Suffix,
 		PluginData: r.PluginData, SideEffects: se}
+}
+
+// leaveToRuntime keeps a dependency's require of something that resolves to nothing as a require
+// for the sandbox. As in Node, a missing module is an error only when it is required: packages
+// try optional ones, and require built-ins on paths the sandbox never takes.
+func (p *resolverPlugin) leaveToRuntime(spec string) api.OnResolveResult {
+	p.mu.Lock()
+	p.runtime[spec] = true
+	p.mu.Unlock()
+	return api.OnResolveResult{Path: spec, External: true}
 }
 
 func (p *resolverPlugin) highest(name string) *node {

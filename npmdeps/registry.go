@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // acceptPackument asks for the abbreviated "install" metadata, as npm does: a fraction of the
@@ -58,9 +59,28 @@ func fetchErrorKind(err error) Kind {
 	return KindRegistry
 }
 
-// get makes one GET with the registry's credentials for uri, reading at most max bytes of body.
+// retryDelays are the waits before the retries of a GET that failed on the network or with
+// 429 or 5xx, as npm retries its fetches twice.
+var retryDelays = []time.Duration{250 * time.Millisecond, time.Second}
+
+// get makes a GET with the registry's credentials for uri, reading at most max bytes of body.
 // Errors never carry the URL's credentials: url.Error prints the URL, so the cause is unwrapped.
 func (b *Builder) get(ctx context.Context, reg *Registry, uri, pkgRegistry, accept string, max int64) ([]byte, int, error) {
+	for attempt := 0; ; attempt++ {
+		body, status, err := b.getOnce(ctx, reg, uri, pkgRegistry, accept, max)
+		retry := (err != nil && !errors.Is(err, errBodyTooLarge)) || status == http.StatusTooManyRequests || status >= 500
+		if !retry || attempt == len(retryDelays) || ctx.Err() != nil {
+			return body, status, err
+		}
+		select {
+		case <-time.After(retryDelays[attempt]):
+		case <-ctx.Done():
+			return nil, 0, ctx.Err()
+		}
+	}
+}
+
+func (b *Builder) getOnce(ctx context.Context, reg *Registry, uri, pkgRegistry, accept string, max int64) ([]byte, int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, uri, nil)
 	if err != nil {
 		return nil, 0, errors.New("bad URL")

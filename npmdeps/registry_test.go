@@ -34,6 +34,7 @@ type testRegistry struct {
 	auths    []string       // Authorization headers seen
 	token    string         // when set, every request must carry "Bearer <token>"
 	tamper   map[string]bool
+	failOnce map[string]bool // paths answered 503 the first time
 }
 
 type testPackage struct {
@@ -49,7 +50,7 @@ type testVersion struct {
 
 func newTestRegistry(t *testing.T) *testRegistry {
 	t.Helper()
-	r := &testRegistry{t: t, packages: map[string]*testPackage{}, requests: map[string]int{}, tamper: map[string]bool{}}
+	r := &testRegistry{t: t, packages: map[string]*testPackage{}, requests: map[string]int{}, tamper: map[string]bool{}, failOnce: map[string]bool{}}
 	r.loadTestdata()
 	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
 	t.Cleanup(r.srv.Close)
@@ -190,7 +191,13 @@ func (r *testRegistry) serve(w http.ResponseWriter, req *http.Request) {
 	r.requests[path]++
 	r.auths = append(r.auths, req.Header.Get("Authorization"))
 	token := r.token
+	fail := r.failOnce[path]
+	delete(r.failOnce, path)
 	r.mu.Unlock()
+	if fail {
+		http.Error(w, "try again", http.StatusServiceUnavailable)
+		return
+	}
 	if token != "" && req.Header.Get("Authorization") != "Bearer "+token {
 		http.Error(w, `{"error":"unauthorized"}`, http.StatusUnauthorized)
 		return
