@@ -2,9 +2,9 @@ package npmdeps
 
 import (
 	"encoding/json"
-	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/Masterminds/semver/v3"
@@ -181,7 +181,7 @@ func parseRange(s string) (*npmRange, error) {
 		for _, m := range prereleaseToken.FindAllStringSubmatch(alt, -1) {
 			var t [3]uint64
 			for i := range t {
-				fmt.Sscan(m[i+1], &t[i])
+				t[i], _ = strconv.ParseUint(m[i+1], 10, 64) // digits only; an overflow matches nothing
 			}
 			ra.prerelTuple[t] = true
 		}

@@ -149,7 +149,6 @@ type tarEntry struct {
 	body     []byte
 	typeflag byte
 	linkname string
-	size     int64 // when not len(body)
 }
 
 func makeTarball(t testing.TB, entries []tarEntry) []byte {
@@ -300,7 +299,7 @@ func hexSum(h interface {
 	Write([]byte) (int, error)
 	Sum([]byte) []byte
 }, b []byte) string {
-	h.Write(b)
+	_, _ = h.Write(b)
 	return hex.EncodeToString(h.Sum(nil))
 }
 
