@@ -78,7 +78,7 @@ func LoadRegistry(src ConfigSource) (*Registry, error) {
 	// Layers from highest precedence to lowest; the file layers are filled as npm loads them,
 	// each file's location depending on the layers above it.
 	envLayer := layer{name: "environment", values: npmEnvConfig(src.Environ, env)}
-	builtin := layer{name: "builtin config"}
+	builtin := layer{}
 	npmDir := src.NPMDir
 	if npmDir == "" {
 		npmDir = findNPMDir(env["PATH"])

@@ -41,7 +41,7 @@ func TestLoadRegistryPrecedence(t *testing.T) {
 			files: func(l layout) map[string]string {
 				return map[string]string{l.npmDir + "/npmrc": "registry=https://builtin.invalid/"}
 			},
-			want: "https://builtin.invalid/", source: func(l layout) string { return "builtin config" },
+			want: "https://builtin.invalid/", source: func(l layout) string { return l.npmDir + "/npmrc" },
 		},
 		{
 			name: "global config under node's prefix beats builtin",

@@ -10,15 +10,15 @@
 //   - registry.go, packument.go, resolve.go: registry metadata, npm's version picking, and the
 //     dependency graph with its limits.
 //   - cache.go, extract.go: the verified, atomic cache and the guarded tarball extraction.
-//   - bundle.go, build.go: esbuild (JavaScript or TypeScript in; async generators, for-await and
-//     dynamic module loading lowered for goja; Node built-ins the sandbox serves left external) and the
-//     Builder that runs it all.
+//   - bundle.go, build.go: esbuild (JavaScript or TypeScript in; what goja lacks lowered; the
+//     Node built-ins the sandbox serves left for its require) and the Builder that runs it all.
 //
-// Written by hand, for want of a Go library that does it the way npm does: the .npmrc reader (npm's
-// ini dialect and precedence), the registry client (two GETs, npm's Accept header and credential
-// lookup), npm's prerelease rule on top of Masterminds/semver's ranges, the "latest"-first pick of
-// npm-pick-manifest, the tarball extraction (archive/tar with the guards npm's tar applies, and
-// more), and the list of Node built-in module names (esbuild does not export its own).
+// Written by hand, for want of a Go library that does it the way npm does: the .npmrc reader
+// (npm's ini dialect and precedence), the registry client (GETs with npm's Accept header,
+// credential lookup and retries), npm's prerelease rule on top of Masterminds/semver's ranges,
+// the "latest"-first pick of npm-pick-manifest, the tarball extraction (archive/tar with the
+// guards npm's tar applies, and more), and the list of Node built-in module names (esbuild does
+// not export its own).
 //
 // It imports the standard library, esbuild (github.com/evanw/esbuild's pkg/api) and
 // github.com/Masterminds/semver/v3, and no keyhook package: callers convert their own types.
