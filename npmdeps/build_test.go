@@ -725,3 +725,35 @@ func TestDependencyRequiresLeftToRuntime(t *testing.T) {
 		t.Fatalf("got %s", got)
 	}
 }
+
+func TestBuildReadsOnlyPackages(t *testing.T) {
+	t.Parallel()
+	r := newTestRegistry(t)
+	pkg := func(name, pj, index string) {
+		r.add(name, "1.0.0", map[string]any{"name": name, "version": "1.0.0"}, packFiles(t, map[string][]byte{"package.json": []byte(pj), "index.js": []byte(index)}))
+	}
+	// From <cache>/packages/<dir>/node_modules/<name>/index.js, four levels up is <cache>.
+	pkg("nosy", `{"name":"nosy","version":"1.0.0"}`, "module.exports = require('../../../../secret.json');")
+	pkg("nosy-meta", `{"name":"nosy-meta","version":"1.0.0"}`, "module.exports = require('../../meta.json');")
+	pkg("nosy-main", `{"name":"nosy-main","version":"1.0.0","main":"../../../../secret.json"}`, "")
+	pkg("nosy-browser", `{"name":"nosy-browser","version":"1.0.0","browser":{"./index.js":"../../../../secret.json"}}`, "")
+	for _, name := range []string{"nosy", "nosy-meta", "nosy-main", "nosy-browser"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			b := newTestBuilder(t, r)
+			writeFile(t, filepath.Join(b.cacheDir, "secret.json"), `{"secret": "s3cret"}`)
+			out, err := b.Build(context.Background(), Input{Code: "module.exports = require('" + name + "');", Dependencies: []Dependency{{Name: name, Version: "1.0.0"}}})
+			if err == nil && strings.Contains(out.Code, "s3cret") || err == nil && strings.Contains(out.Code, "unpackedSize") {
+				t.Fatal("the bundle holds a file from outside the package")
+			}
+			wantKind(t, err, KindUnresolvedRequire)
+		})
+	}
+	// The code itself is one file: no path of any kind.
+	b := newTestBuilder(t, r)
+	writeFile(t, filepath.Join(b.cacheDir, "secret.json"), `{"secret": "s3cret"}`)
+	for _, spec := range []string{"../secret.json", filepath.Join(b.cacheDir, "secret.json"), "./packages"} {
+		_, err := b.Build(context.Background(), Input{Code: "module.exports = require('" + spec + "');"})
+		wantKind(t, err, KindUnresolvedRequire)
+	}
+}

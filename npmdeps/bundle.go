@@ -230,7 +230,27 @@ func (p *resolverPlugin) plugin() api.Plugin {
 		pb.OnResolve(api.OnResolveOptions{Filter: ".*"}, func(args api.OnResolveArgs) (api.OnResolveResult, error) {
 			return p.resolve(pb, args), nil
 		})
+		pb.OnLoad(api.OnLoadOptions{Filter: ".*", Namespace: "file"}, func(args api.OnLoadArgs) (api.OnLoadResult, error) {
+			return p.load(args), nil
+		})
 	}}
+}
+
+// load confines what the bundle may read to the packages of the graph. A package's relative
+// require, "main", "exports" or "browser" field could otherwise name any file the server can
+// read ("../../../../etc/keyhook/config.json"), and its code could then send it anywhere.
+// Returning no contents lets esbuild read the file itself.
+func (p *resolverPlugin) load(args api.OnLoadArgs) api.OnLoadResult {
+	if !filepath.IsAbs(args.Path) {
+		return api.OnLoadResult{} // a module a "browser" field disabled: esbuild loads it empty
+	}
+	if n := p.packageOf(args.Path); n != nil && strings.HasPrefix(args.Path, n.pkg.dir+string(filepath.Separator)) {
+		return api.OnLoadResult{}
+	}
+	return api.OnLoadResult{Errors: []api.Message{{
+		Text:   fmt.Sprintf("module %q is outside the packages of the build", prettyCachePath(args.Path)),
+		Detail: unresolved{module: prettyCachePath(args.Path)},
+	}}}
 }
 
 func (p *resolverPlugin) resolve(pb api.PluginBuild, args api.OnResolveArgs) api.OnResolveResult {
@@ -238,10 +258,13 @@ func (p *resolverPlugin) resolve(pb api.PluginBuild, args api.OnResolveArgs) api
 		return api.OnResolveResult{}
 	}
 	spec := args.Path
-	if isPathSpecifier(spec) {
-		return api.OnResolveResult{} // relative files: esbuild's own resolution, browser map included
-	}
 	importer := p.packageOf(args.Importer)
+	if isPathSpecifier(spec) {
+		if importer == nil {
+			return unresolvedResult(spec, fmt.Sprintf("cannot find module %q: the code is one file, and only npm packages can be required", spec))
+		}
+		return api.OnResolveResult{} // a package's own files: esbuild's resolution, browser map included; load checks
+	}
 	if importer != nil {
 		if mapped, ok := p.browser[importer][spec]; ok {
 			s, isString := mapped.(string)
