@@ -18,6 +18,7 @@ func FuzzPackument(f *testing.F) {
 	f.Add([]byte(`{"dist-tags":{"latest":"9.9.9"},"versions":{"1.0.0":{"dependencies":["old","array"],"dist":{"tarball":"t"}}}}`), "latest")
 	f.Add([]byte(`{"versions":{"1.0.0":null}}`), "npm:x@1.0.0")
 	f.Add([]byte(`[]`), "")
+	f.Add([]byte(`{"dist-tags":{"latest":"../../x"},"versions":{"../../x":{"dist":{"tarball":"t"}}}}`), "")
 	f.Fuzz(func(t *testing.T, body []byte, rawSpec string) {
 		p, err := parsePackument("x", body)
 		if err != nil {
@@ -36,6 +37,9 @@ func FuzzPackument(f *testing.F) {
 		}
 		if _, ok := p.Versions[v]; !ok {
 			t.Fatalf("picked %q, which is not published", v)
+		}
+		if !semverPattern.MatchString(v) {
+			t.Fatalf("picked %q, which is not a version (versions name cache folders)", v)
 		}
 		m, err := p.manifest("x", v)
 		if err != nil {
@@ -99,6 +103,9 @@ func FuzzParseNpmrc(f *testing.F) {
 		}
 	})
 }
+
+// semverPattern is semver 2.0.0's grammar, loosely: what may become part of a folder name.
+var semverPattern = regexp.MustCompile(`^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$`)
 
 var cacheKey = regexp.MustCompile(`^(sha1|sha256|sha384|sha512)-[0-9a-f]+$`)
 

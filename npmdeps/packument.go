@@ -213,7 +213,11 @@ func (p *packument) pick(name string, s spec) (string, error) {
 			return "", newError(KindUnknownVersion, name, s.raw, "package %s has no dist-tag %q", name, s.raw)
 		}
 		if _, ok := p.Versions[v]; !ok {
-			return "", newError(KindUnknownVersion, name, s.raw, "package %s: dist-tag %q names version %s, which is not published", name, s.raw, v)
+			return "", newError(KindUnknownVersion, name, s.raw, "package %s: dist-tag %q names version %q, which is not published", name, s.raw, v)
+		}
+		// Versions name cache folders: only a real semver may come from the registry.
+		if _, err := semver.StrictNewVersion(v); err != nil {
+			return "", newError(KindRegistry, name, s.raw, "package %s: dist-tag %q names %q, which is not a version", name, s.raw, v)
 		}
 		return v, nil
 	case specVersion:
