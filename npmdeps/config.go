@@ -1,6 +1,7 @@
 package npmdeps
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -8,9 +9,11 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 )
 
 // ConfigSource says where to read npm's configuration from. npm itself is never run: its files
@@ -31,6 +34,24 @@ type ConfigSource struct {
 	// NPMDir is npm's own package folder, holding its builtin npmrc. Empty: found from the "npm"
 	// on Environ's PATH when that is a link to npm's bin/npm-cli.js, as npm installs it.
 	NPMDir string
+	// NPMDefault, when set, is asked for npm's built-in default registry when no layer sets
+	// one: npm compiles that default into itself, and keyhook names no registry of its own, so
+	// the caller asks npm (AskNPM runs `npm config get registry`).
+	NPMDefault func() (string, error)
+}
+
+// AskNPM runs `npm config get registry` with the environment given and returns what npm
+// prints: its configured registry, or its built-in default when nothing is configured.
+func AskNPM(ctx context.Context, environ []string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "npm", "config", "get", "registry")
+	cmd.Env = environ
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("npm config get registry: %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
 }
 
 // Registry is npm's registry configuration: the default registry, the scoped ones, and the
@@ -115,7 +136,20 @@ func LoadRegistry(src ConfigSource) (*Registry, error) {
 	}
 	c.layers = []*layer{&envLayer, &project, &user, &global, &builtin}
 
-	return c.registry(src.Registry)
+	r, err := c.registry(src.Registry)
+	if errors.Is(err, ErrNoRegistry) && src.NPMDefault != nil && src.Registry == "" {
+		if _, _, set := c.get("registry"); !set {
+			def, askErr := src.NPMDefault()
+			if askErr != nil || def == "" {
+				return nil, err
+			}
+			r, err = c.registry(def)
+			if r != nil {
+				r.Source = "npm's built-in default (npm config get registry)"
+			}
+		}
+	}
+	return r, err
 }
 
 // npmConfig is the loaded layers, highest precedence first.

@@ -1,11 +1,14 @@
 package npmdeps
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"maps"
+	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -351,5 +354,44 @@ func TestSplitRequire(t *testing.T) {
 		if name != tt.name || version != tt.version || sub != tt.sub {
 			t.Errorf("splitRequire(%q) = %q, %q, %q", tt.spec, name, version, sub)
 		}
+	}
+}
+
+// TestNPMDefault: with nothing configured, npm's own default (asked of npm
+// by the caller) is the registry; anything configured wins over it.
+func TestNPMDefault(t *testing.T) {
+	dir := t.TempDir()
+	asked := 0
+	ask := func() (string, error) { asked++; return "https://npm-default.invalid/", nil }
+	src := ConfigSource{Environ: []string{"HOME=" + dir, "PATH="}, Dir: dir, NPMDefault: ask}
+	r, err := LoadRegistry(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.URL != "https://npm-default.invalid/" || asked != 1 || !strings.Contains(r.Source, "built-in default") {
+		t.Fatalf("registry %s from %q after %d asks", r.URL, r.Source, asked)
+	}
+	src.Environ = append(src.Environ, "NPM_CONFIG_REGISTRY=https://configured.invalid/")
+	if r, err = LoadRegistry(src); err != nil || r.URL != "https://configured.invalid/" || asked != 1 {
+		t.Fatalf("configured registry: %v, %v after %d asks", r, err, asked)
+	}
+	src.Environ = src.Environ[:2]
+	src.NPMDefault = func() (string, error) { return "", errors.New("no npm") }
+	if _, err := LoadRegistry(src); !errors.Is(err, ErrNoRegistry) {
+		t.Fatalf("npm unavailable: %v", err)
+	}
+}
+
+// TestAskNPM asks the npm on PATH, when there is one, for its registry.
+func TestAskNPM(t *testing.T) {
+	if _, err := exec.LookPath("npm"); err != nil {
+		t.Skip("no npm on PATH")
+	}
+	got, err := AskNPM(context.Background(), os.Environ())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, err := url.Parse(got); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		t.Fatalf("npm config get registry printed %q", got)
 	}
 }
