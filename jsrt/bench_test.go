@@ -59,10 +59,10 @@ func benchArgs() []any {
 }
 
 // BenchmarkRunHookWarm is the steady state of one hook on one goroutine:
-// take a warm runtime, run the module body and the hook, check for
-// pollution, put the runtime back. builds/op shows that runtimes are
-// reused (one build per Options.MaxUses executions, done off the request
-// path but counted here, as is its CPU).
+// take a warm runtime, call the hook's exported function, put the runtime
+// back. builds/op shows that runtimes are reused (one build per
+// Options.MaxUses executions, done off the request path but counted here,
+// as is its CPU).
 func BenchmarkRunHookWarm(b *testing.B) {
 	e := New(Options{PoolSize: 16})
 	defer e.Close()
@@ -112,11 +112,11 @@ func BenchmarkRunHookWarmParallel(b *testing.B) {
 
 // BenchmarkSandboxBuild is the cost the pool moves off the request path and
 // pays once per Options.MaxUses executions: a runtime with host APIs,
-// prelude and the script's wrapper, hardened and snapshotted.
+// prelude and the script's module initialised.
 func BenchmarkSandboxBuild(b *testing.B) {
 	e := New(Options{})
 	defer e.Close()
-	p, err := e.program(keyhook.TriggerCredentialsExchange, benchHook)
+	p, err := e.program(Spec{Convention: ConventionHook, Trigger: keyhook.TriggerCredentialsExchange, Script: benchHook})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -124,47 +124,23 @@ func BenchmarkSandboxBuild(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		g := e.newGuard(context.Background(), 5*time.Second)
-		if _, xerr := e.build(g, p); xerr != nil {
+		sb, xerr := e.build(g, p)
+		if xerr != nil {
 			b.Fatal(errString(xerr))
 		}
 		g.finish()
-	}
-}
-
-// BenchmarkPollutionCheck is the isolation check run after every
-// execution on a clean runtime.
-func BenchmarkPollutionCheck(b *testing.B) {
-	e := New(Options{})
-	defer e.Close()
-	p, err := e.program(keyhook.TriggerCredentialsExchange, benchHook)
-	if err != nil {
-		b.Fatal(err)
-	}
-	g := e.newGuard(context.Background(), time.Hour)
-	defer g.finish()
-	sb, xerr := e.build(g, p)
-	if xerr != nil {
-		b.Fatal(errString(xerr))
-	}
-	if res := sb.runHook(g, benchArgs()); res.Err != nil {
-		b.Fatal(errString(res.Err))
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if !sb.iso.clean() {
-			b.Fatal("clean runtime reported polluted")
-		}
+		e.mu.Lock()
+		e.dropLocked(sb)
+		e.mu.Unlock()
 	}
 }
 
 // BenchmarkReusedRuntimeCall is the floor: the hook function alone, called
-// again and again on one runtime, without the module body, the loop or the
-// check.
+// again and again on one runtime, without the pool, the guard or the loop.
 func BenchmarkReusedRuntimeCall(b *testing.B) {
 	e := New(Options{MemoryLimit: 1 << 50})
 	defer e.Close()
-	p, err := e.program(keyhook.TriggerCredentialsExchange, benchHook)
+	p, err := e.program(Spec{Convention: ConventionHook, Trigger: keyhook.TriggerCredentialsExchange, Script: benchHook})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -195,7 +171,7 @@ func BenchmarkCompileCold(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		script := fmt.Sprintf("%s\n// variant %d\n", benchHook, i)
-		if _, err := e.program(keyhook.TriggerCredentialsExchange, script); err != nil {
+		if _, err := e.program(Spec{Convention: ConventionHook, Trigger: keyhook.TriggerCredentialsExchange, Script: script}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/dop251/goja"
+	"github.com/dop251/goja/ast"
+	"github.com/dop251/goja/file"
 	"github.com/dop251/goja/parser"
 
 	"github.com/keyhook/keyhook"
@@ -34,22 +36,82 @@ const (
 var ErrClosed = errors.New("jsrt: engine is closed")
 
 const (
-	defaultTimeout      = 5 * time.Second
-	defaultPoolSize     = 4
-	defaultMaxUses      = 1000
-	defaultConsoleLimit = 64 << 10
-	defaultResultLimit  = 256 << 10
-	defaultMemoryLimit  = 128 << 20
-	programCacheSize    = 256
-	maxCallStackSize    = 1000
+	defaultTimeout       = 5 * time.Second
+	defaultPoolSize      = 4
+	defaultMaxUses       = 1000
+	defaultConsoleLimit  = 64 << 10
+	defaultResultLimit   = 256 << 10
+	defaultMemoryLimit   = 128 << 20
+	defaultMaxRuntimes   = 256
+	defaultRuntimeMemory = 512 << 20
+	defaultIdleTTL       = 5 * time.Minute
+	programCacheSize     = 256
+	maxCallStackSize     = 1000
 	// regexMatchTimeout bounds one backtracking regular-expression match.
 	regexMatchTimeout = 100 * time.Millisecond
-	scriptName        = "hook.js"
+	hookFileName      = "hook.js"
+	actionFileName    = "action.js"
 )
 
 // moduleHeader opens the CommonJS wrapper on the user's first line so that
 // line numbers stay those of the user's script; only columns on line 1 move.
 const moduleHeader = "(function (exports, require, module, __filename, __dirname) {"
+
+// Convention is how a program's module is called.
+type Convention uint8
+
+// The calling conventions.
+const (
+	// ConventionHook is a legacy hook: module.exports = function (..., cb).
+	ConventionHook Convention = iota + 1
+	// ConventionAction is an Action: exports.onExecute<Trigger> = async
+	// (event, api) => {}.
+	ConventionAction
+)
+
+func (c Convention) fileName() string {
+	if c == ConventionAction {
+		return actionFileName
+	}
+	return hookFileName
+}
+
+// Spec names a program: the script, how it is called, the trigger it runs
+// for and the slot it runs from. Runtimes are built for one Spec and never
+// serve another.
+type Spec struct {
+	Convention Convention
+	Trigger    keyhook.TriggerID
+	Script     string
+	// Slot names what the script belongs to ("hook:<id>", "action:<id>",
+	// "action:<id>:draft", …). A slot holds one program per convention and
+	// trigger: running another script in it drops the previous program's
+	// runtimes at once, so an edit never leaves warm runtimes of the old
+	// code behind. Two slots never share runtimes, even with equal scripts.
+	// Use distinct slots for code that runs side by side (a draft and the
+	// deployed version of an action). Programs without a slot ("") are
+	// only dropped by the pool's bounds and idle expiry.
+	Slot string
+}
+
+func (s Spec) key() [32]byte {
+	h := sha256.New()
+	h.Write([]byte{byte(s.Convention)})
+	h.Write([]byte(s.Trigger))
+	h.Write([]byte{0})
+	h.Write([]byte(s.Slot))
+	h.Write([]byte{0})
+	h.Write([]byte(s.Script))
+	var key [32]byte
+	h.Sum(key[:0])
+	return key
+}
+
+type slotKey struct {
+	slot       string
+	convention Convention
+	trigger    keyhook.TriggerID
+}
 
 // Engine compiles, caches and runs scripts. It is safe for concurrent use.
 type Engine struct {
@@ -62,35 +124,47 @@ type Engine struct {
 	closed   bool
 	programs map[[32]byte]*list.Element
 	lru      *list.List // of *program, most recent first
+	slots    map[slotKey]*program
+	// idle holds every idle runtime of every program, most recently
+	// released first: eviction takes from the back.
+	idle *list.List
+	// runtimes and weight count the live runtimes (idle and busy) and the
+	// sum of their estimated sizes.
+	runtimes int
+	weight   int64
 
-	// active counts executions in progress; the memory watchdog divides the
-	// process-wide allocation rate among them.
-	active  atomic.Int64
+	// active counts executions and builds in progress; the memory watchdog
+	// divides the process-wide allocation rate among them.
+	active atomic.Int64
+	// refills tracks background builds, janitor the expiry goroutine.
 	refills sync.WaitGroup
+	janitor sync.WaitGroup
 	stop    chan struct{}
 	// builds counts runtimes built, for tests of reuse.
 	builds atomic.Int64
 }
 
-// program is one compiled script with its pool of warm sandboxes. Pools
-// are per program (script and trigger): a runtime never serves two
-// different scripts.
+// program is one compiled script with its pool of warm runtimes. The
+// fields below prog are guarded by Engine.mu.
 type program struct {
-	key     [32]byte
-	trigger keyhook.TriggerID
-	prog    *goja.Program
-	// reusable programs keep a sandbox for up to Options.MaxUses
-	// executions (isolation.go); the others use each sandbox once.
-	reusable bool
-	// idle holds built sandboxes ready for an execution.
-	idle      chan *sandbox
-	refilling atomic.Bool
-	// wanted counts the builds a reusable program's refill still owes.
-	wanted atomic.Int32
-	// initBroken stops background refills for a script whose runtime
-	// cannot be built; calls then build synchronously and report it.
-	initBroken atomic.Bool
-	evicted    atomic.Bool
+	key  [32]byte
+	spec Spec
+	prog *goja.Program
+
+	el       *list.Element // in Engine.lru
+	lastUsed time.Time
+	// idle are the program's warm runtimes, most recently released last.
+	idle []*sandbox
+	// live counts the program's runtimes, idle and busy.
+	live int
+	// weight is the last measured size of one of its runtimes; 0 until one
+	// was built.
+	weight    int64
+	refilling bool
+	// initBroken stops background builds for a script whose module cannot
+	// be initialised; calls then build synchronously and report it.
+	initBroken bool
+	evicted    bool
 }
 
 // New builds an Engine; zero fields of opts take their defaults.
@@ -116,6 +190,15 @@ func New(opts Options) *Engine {
 	if opts.MemoryLimit <= 0 {
 		opts.MemoryLimit = defaultMemoryLimit
 	}
+	if opts.MaxRuntimes <= 0 {
+		opts.MaxRuntimes = defaultMaxRuntimes
+	}
+	if opts.RuntimeMemory <= 0 {
+		opts.RuntimeMemory = defaultRuntimeMemory
+	}
+	if opts.IdleTTL <= 0 {
+		opts.IdleTTL = defaultIdleTTL
+	}
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -128,15 +211,19 @@ func New(opts Options) *Engine {
 		preludes: make(map[keyhook.TriggerID]*goja.Program),
 		programs: make(map[[32]byte]*list.Element),
 		lru:      list.New(),
+		slots:    make(map[slotKey]*program),
+		idle:     list.New(),
 		stop:     make(chan struct{}),
 	}
 	for trigger, src := range preludeSources() {
 		e.preludes[trigger] = goja.MustCompile("prelude.js", src, false)
 	}
+	e.janitor.Add(1)
+	go e.expireIdle()
 	return e
 }
 
-// Close stops background work and drops every cached program and sandbox.
+// Close stops background work and drops every cached program and runtime.
 // Executions already running finish; later calls fail.
 func (e *Engine) Close() {
 	e.mu.Lock()
@@ -146,46 +233,99 @@ func (e *Engine) Close() {
 	}
 	e.closed = true
 	close(e.stop)
-	for el := e.lru.Front(); el != nil; el = el.Next() {
-		el.Value.(*program).evicted.Store(true)
+	for el := e.lru.Front(); el != nil; {
+		next := el.Next()
+		e.evictProgramLocked(el.Value.(*program))
+		el = next
 	}
-	e.programs = map[[32]byte]*list.Element{}
-	e.lru.Init()
 	e.mu.Unlock()
 	e.refills.Wait()
+	e.janitor.Wait()
 }
 
-// CheckScript compiles script as a hook would and returns a *SyntaxError
-// (positions relative to the user's script) when it does not parse.
+// CheckScript compiles script as a hook or action would and returns a
+// *SyntaxError (positions relative to the user's script) when it does not
+// parse.
 func (e *Engine) CheckScript(script string) error {
-	_, _, err := compileScript(script)
+	_, err := compileScript(script, hookFileName)
 	return err
 }
 
-// compileScript compiles script inside the CommonJS wrapper and reports
-// whether its runtimes may be reused (reusableSource).
-func compileScript(script string) (*goja.Program, bool, error) {
+// compileScript compiles script inside the CommonJS wrapper. The script is
+// a function body, as in Node: text that closes the wrapper early is a
+// syntax error rather than code run at global scope.
+func compileScript(script, name string) (*goja.Program, error) {
 	src := moduleHeader + script + "\n})"
 	// Source maps are disabled: the parser would otherwise follow a
 	// sourceMappingURL comment to the host's file system.
-	ast, err := parser.ParseFile(nil, scriptName, src, 0, parser.WithDisableSourceMaps)
+	prog, err := parser.ParseFile(nil, name, src, 0, parser.WithDisableSourceMaps)
 	if err != nil {
 		var list parser.ErrorList
 		if errors.As(err, &list) && len(list) > 0 {
-			return nil, false, syntaxErrorAt(script, list[0].Position.Line, list[0].Position.Column, list[0].Message)
+			return nil, syntaxErrorAt(script, list[0].Position.Line, list[0].Position.Column, list[0].Message)
 		}
-		return nil, false, &SyntaxError{Line: 1, Column: 1, Message: err.Error()}
+		return nil, &SyntaxError{Line: 1, Column: 1, Message: err.Error()}
 	}
-	prog, err := goja.CompileAST(ast, false)
+	if pos, escaped := escapesWrapper(prog); escaped {
+		return nil, syntaxErrorAt(script, pos.Line, pos.Column, "Unexpected token '}'")
+	}
+	compiled, err := goja.CompileAST(prog, false)
 	if err != nil {
 		var ce *goja.CompilerSyntaxError
 		if errors.As(err, &ce) && ce.File != nil {
 			pos := ce.File.Position(ce.Offset)
-			return nil, false, syntaxErrorAt(script, pos.Line, pos.Column, ce.Message)
+			return nil, syntaxErrorAt(script, pos.Line, pos.Column, ce.Message)
 		}
-		return nil, false, &SyntaxError{Line: 1, Column: 1, Message: err.Error()}
+		return nil, &SyntaxError{Line: 1, Column: 1, Message: err.Error()}
 	}
-	return prog, reusableSource(ast, script), nil
+	return compiled, nil
+}
+
+// escapesWrapper reports whether the wrapped source is anything but the one
+// function expression of the wrapper, and where the user's text closed it.
+func escapesWrapper(prog *ast.Program) (file.Position, bool) {
+	if len(prog.Body) == 1 {
+		if stmt, ok := prog.Body[0].(*ast.ExpressionStatement); ok {
+			// The wrapper's own closing brace is the source's last but one
+			// character.
+			if fn, ok := stmt.Expression.(*ast.FunctionLiteral); ok && int(fn.Body.RightBrace)-prog.File.Base() == len(prog.File.Source())-2 {
+				return file.Position{}, false
+			}
+		}
+	}
+	// The wrapper function is the leftmost operand of the first statement;
+	// its closing brace is the user's early one.
+	var expr ast.Expression
+	if len(prog.Body) > 0 {
+		if stmt, ok := prog.Body[0].(*ast.ExpressionStatement); ok {
+			expr = stmt.Expression
+		}
+	}
+	for expr != nil {
+		switch x := expr.(type) {
+		case *ast.FunctionLiteral:
+			return prog.File.Position(int(x.Body.RightBrace) - prog.File.Base()), true
+		case *ast.BinaryExpression:
+			expr = x.Left
+		case *ast.CallExpression:
+			expr = x.Callee
+		case *ast.DotExpression:
+			expr = x.Left
+		case *ast.BracketExpression:
+			expr = x.Left
+		case *ast.SequenceExpression:
+			if len(x.Sequence) == 0 {
+				expr = nil
+			} else {
+				expr = x.Sequence[0]
+			}
+		case *ast.ConditionalExpression:
+			expr = x.Test
+		default:
+			expr = nil
+		}
+	}
+	return file.Position{Line: 1, Column: 1}, true
 }
 
 // syntaxErrorAt maps a position in the wrapped source back to the user's
@@ -217,15 +357,10 @@ func syntaxErrorAt(script string, line, col int, msg string) *SyntaxError {
 	return &SyntaxError{Line: line, Column: col, Message: msg}
 }
 
-// program returns the cached compiled script, compiling it on a miss.
-func (e *Engine) program(trigger keyhook.TriggerID, script string) (*program, error) {
-	h := sha256.New()
-	h.Write([]byte(trigger))
-	h.Write([]byte{0})
-	h.Write([]byte(script))
-	var key [32]byte
-	h.Sum(key[:0])
-
+// program returns the cached compiled program of spec, compiling it on a
+// miss. A new program replaces the one its slot held.
+func (e *Engine) program(spec Spec) (*program, error) {
+	key := spec.key()
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()
@@ -234,6 +369,7 @@ func (e *Engine) program(trigger keyhook.TriggerID, script string) (*program, er
 	if el, ok := e.programs[key]; ok {
 		e.lru.MoveToFront(el)
 		p := el.Value.(*program)
+		p.lastUsed = time.Now()
 		e.mu.Unlock()
 		return p, nil
 	}
@@ -241,11 +377,11 @@ func (e *Engine) program(trigger keyhook.TriggerID, script string) (*program, er
 
 	// Compiling outside the lock lets other scripts proceed; two callers
 	// compiling the same new script at once is harmless (one result wins).
-	prog, reusable, err := compileScript(script)
+	prog, err := compileScript(spec.Script, spec.Convention.fileName())
 	if err != nil {
 		return nil, err
 	}
-	p := &program{key: key, trigger: trigger, prog: prog, reusable: reusable, idle: make(chan *sandbox, e.opts.PoolSize)}
+	p := &program{key: key, spec: spec, prog: prog, lastUsed: time.Now()}
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -256,107 +392,85 @@ func (e *Engine) program(trigger keyhook.TriggerID, script string) (*program, er
 		e.lru.MoveToFront(el)
 		return el.Value.(*program), nil
 	}
-	e.programs[key] = e.lru.PushFront(p)
+	if spec.Slot != "" {
+		sk := slotKey{spec.Slot, spec.Convention, spec.Trigger}
+		if old := e.slots[sk]; old != nil {
+			e.evictProgramLocked(old)
+		}
+		e.slots[sk] = p
+	}
+	p.el = e.lru.PushFront(p)
+	e.programs[key] = p.el
 	for e.lru.Len() > programCacheSize {
-		old := e.lru.Back()
-		op := old.Value.(*program)
-		op.evicted.Store(true)
-		e.lru.Remove(old)
-		delete(e.programs, op.key)
+		e.evictProgramLocked(e.lru.Back().Value.(*program))
 	}
 	return p, nil
 }
 
-// take returns a sandbox for p: a warm one when the pool has one,
-// otherwise one built now within the execution's limits. A single-use
-// program's pool is refilled in the background after every take. A
-// reusable program's pool grows only by these synchronous builds, to the
-// number of executions that ran at once (up to PoolSize); release keeps
-// them and replaces the discarded ones in the background.
-func (e *Engine) take(g *guard, p *program) (*sandbox, *keyhook.ExecutionError) {
-	select {
-	case sb := <-p.idle:
-		if !p.reusable {
-			e.refill(p)
+// evictProgramLocked forgets p and drops its idle runtimes; its busy ones
+// are dropped when they finish.
+func (e *Engine) evictProgramLocked(p *program) {
+	if p.evicted {
+		return
+	}
+	p.evicted = true
+	e.lru.Remove(p.el)
+	delete(e.programs, p.key)
+	sk := slotKey{p.spec.Slot, p.spec.Convention, p.spec.Trigger}
+	if e.slots[sk] == p {
+		delete(e.slots, sk)
+	}
+	for len(p.idle) > 0 {
+		e.dropIdleLocked(p.idle[len(p.idle)-1])
+	}
+}
+
+// Forget drops the programs of slot (every convention and trigger) with
+// their warm runtimes: call it when what the slot names is deleted.
+// Runtimes executing now finish and are then dropped.
+func (e *Engine) Forget(slot string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for sk, p := range e.slots {
+		if sk.slot == slot {
+			e.evictProgramLocked(p)
 		}
-		return sb, nil
-	default:
-	}
-	sb, xerr := e.build(g, p)
-	if xerr == nil && !p.reusable {
-		e.refill(p)
-	}
-	return sb, xerr
-}
-
-// release returns sb to p's pool after an execution when it may serve
-// another, and otherwise drops it and has the pool refilled off the
-// request path.
-func (e *Engine) release(g *guard, p *program, sb *sandbox) {
-	fired := g.detach()
-	if fired || p.evicted.Load() || !sb.reusable() {
-		e.refill(p)
-		return
-	}
-	select {
-	case p.idle <- sb:
-	default: // more warm runtimes than the pool keeps
 	}
 }
 
-// refill builds sandboxes for p in the background, one goroutine per
-// program at most, so that building stays off the request path.
-//
-// A reusable program's runtimes serve many executions, so the pool only
-// needs as many as run at once: each request builds one replacement for a
-// discarded runtime. Other programs use a runtime once, so their pool is
-// kept full.
-func (e *Engine) refill(p *program) {
-	if p.reusable {
-		p.wanted.Add(1)
-	}
-	if p.initBroken.Load() || p.evicted.Load() || len(p.idle) == cap(p.idle) {
-		return
-	}
-	if !p.refilling.CompareAndSwap(false, true) {
-		return
+// Prepare compiles spec and initialises one warm runtime for it, so that
+// the next execution pays neither the compilation nor the module's
+// initialisation. It returns a *SyntaxError for a script that does not
+// compile and a *ScriptError when the module's initialisation fails.
+func (e *Engine) Prepare(ctx context.Context, spec Spec) error {
+	p, err := e.program(spec)
+	if err != nil {
+		return err
 	}
 	e.mu.Lock()
-	if e.closed {
-		e.mu.Unlock()
-		p.refilling.Store(false)
-		return
-	}
-	e.refills.Add(1)
+	warm := len(p.idle) > 0
 	e.mu.Unlock()
-	go func() {
-		defer e.refills.Done()
-		defer p.refilling.Store(false)
-		for len(p.idle) < cap(p.idle) && !p.evicted.Load() {
-			if p.reusable && p.wanted.Add(-1) < 0 {
-				p.wanted.Store(0)
-				return
-			}
-			select {
-			case <-e.stop:
-				return
-			default:
-			}
-			g := e.newGuard(context.Background(), e.opts.DefaultTimeout)
-			sb, xerr := e.build(g, p)
-			g.finish()
-			if xerr != nil {
-				p.initBroken.Store(true)
-				return
-			}
-			select {
-			case p.idle <- sb:
-			default:
-				return
-			}
-		}
-	}()
+	if warm {
+		return nil
+	}
+	g := e.newGuard(ctx, e.opts.DefaultTimeout)
+	defer g.finish()
+	sb, _, xerr := e.take(g, p)
+	if xerr != nil {
+		return &ScriptError{Name: xerr.Name, Message: xerr.Message, Stack: sb.stackOf(xerr)}
+	}
+	e.release(p, sb, true)
+	return nil
 }
+
+// ScriptError is a script's failure outside an execution (Prepare).
+type ScriptError struct {
+	Name    string
+	Message string
+	Stack   string
+}
+
+func (e *ScriptError) Error() string { return e.Name + ": " + e.Message }
 
 // RunHook runs a legacy hook. It never panics and never returns a Go error:
 // every failure is in HookResult.Err.
@@ -385,7 +499,7 @@ func (e *Engine) RunHook(ctx context.Context, call HookCall) (res HookResult) {
 	}
 	defer func() { <-e.sem }()
 
-	p, err := e.program(call.Trigger, call.Script)
+	p, err := e.program(Spec{Convention: ConventionHook, Trigger: call.Trigger, Script: call.Script, Slot: call.Slot})
 	if err != nil {
 		var se *SyntaxError
 		if errors.As(err, &se) {
@@ -400,7 +514,7 @@ func (e *Engine) RunHook(ctx context.Context, call HookCall) (res HookResult) {
 		}
 		return out
 	}
-	sb, xerr := e.take(g, p)
+	sb, _, xerr := e.take(g, p)
 	if xerr != nil {
 		out := HookResult{Err: xerr}
 		if sb != nil {
@@ -409,6 +523,6 @@ func (e *Engine) RunHook(ctx context.Context, call HookCall) (res HookResult) {
 		return out
 	}
 	res = sb.runHook(g, call.Args)
-	e.release(g, p, sb)
+	e.release(p, sb, sb.finish(g))
 	return res
 }

@@ -47,9 +47,8 @@ func (h *hostState) begin() {
 
 // installHost captures the intrinsics the host relies on (before any user
 // code can replace them), caps the native amplifiers and runs the JS
-// bootstrap that defines the globals and require. It returns the host
-// objects scripts can reach without a global (isolation roots).
-func (sb *sandbox) installHost() (goja.Value, error) {
+// bootstrap that defines the globals and require.
+func (sb *sandbox) installHost() error {
 	vm := sb.vm
 	global := vm.GlobalObject()
 	sb.errorCtor = global.Get("Error").(*goja.Object)
@@ -58,7 +57,7 @@ func (sb *sandbox) installHost() (goja.Value, error) {
 	promiseProto := global.Get("Promise").(*goja.Object).Get("prototype").(*goja.Object)
 	then, ok := goja.AssertFunction(promiseProto.Get("then"))
 	if !ok {
-		return nil, errors.New("Promise.prototype.then is not a function")
+		return errors.New("Promise.prototype.then is not a function")
 	}
 	sb.promiseThen = then
 
@@ -66,7 +65,7 @@ func (sb *sandbox) installHost() (goja.Value, error) {
 	sb.host.begin()
 
 	if err := sb.installCaps(); err != nil {
-		return nil, err
+		return err
 	}
 
 	natives := vm.NewObject()
@@ -141,25 +140,25 @@ func (sb *sandbox) installHost() (goja.Value, error) {
 
 	boot, err := vm.RunProgram(hostProgram())
 	if err != nil {
-		return nil, fmt.Errorf("host bootstrap: %w", err)
+		return fmt.Errorf("host bootstrap: %w", err)
 	}
 	bootFn, ok := goja.AssertFunction(boot)
 	if !ok {
-		return nil, errors.New("host bootstrap is not a function")
+		return errors.New("host bootstrap is not a function")
 	}
 	out, err := bootFn(goja.Undefined(), natives)
 	if err != nil {
-		return nil, fmt.Errorf("host bootstrap: %w", err)
+		return fmt.Errorf("host bootstrap: %w", err)
 	}
 	res, ok := out.(*goja.Object)
 	if !ok {
-		return nil, errors.New("host bootstrap returned no object")
+		return errors.New("host bootstrap returned no object")
 	}
 	sb.host.require = res.Get("require")
 	if sb.host.reset, ok = goja.AssertFunction(res.Get("reset")); !ok {
-		return nil, errors.New("host bootstrap returned no reset")
+		return errors.New("host bootstrap returned no reset")
 	}
-	return res.Get("roots"), nil
+	return nil
 }
 
 func (sb *sandbox) newError(ctor *goja.Object, msg string) *goja.Object {

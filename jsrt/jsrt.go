@@ -1,19 +1,39 @@
-// Package jsrt runs sandboxed JavaScript in-process with goja: compiled
-// programs cached per script hash, pools of warm runtimes reused across
-// executions of the same program (isolation.go documents what keeps those
-// executions from observing each other), a small event loop
-// (timers, promises, async functions), per-execution deadlines, bounded
-// console output and result size, caps on the native amplifiers Interrupt
-// cannot stop, a memory watchdog, and a require that serves only allowed
-// built-in modules. The legacy Hook calling convention (module.exports =
-// function(..., cb)) with Auth0's prelude error classes lives here too.
+// Package jsrt runs sandboxed JavaScript in-process with goja: legacy hooks
+// (module.exports = function (..., cb)) with Auth0's prelude error classes,
+// and Actions (exports.onExecute<Trigger> = async (event, api) => {}) whose
+// api.* calls are recorded as commands for the caller to apply.
+//
+// Runtime model, as in the warm Node containers Auth0 runs: a runtime
+// belongs to one program, a compiled script with its calling convention,
+// trigger and slot (Spec). Its module body runs once, when the runtime is
+// built, and each execution then calls the exported handler with fresh
+// arguments (the hook's arguments and cb, or event and api). Module scope —
+// top-level variables, what the module put on globalThis or on builtins,
+// required modules — may therefore persist between executions of the same
+// program, on whichever of its warm runtimes serves them; code must not
+// rely on it either way (Auth0 documents the same for Actions). Nothing
+// crosses programs: a runtime never serves another script, trigger,
+// convention or slot, so two hooks, two actions or two versions of one
+// action never see each other's state. What an execution starts is its
+// own: the event loop and its timers, host requests, the console buffer and
+// counters, the deadline and interrupt, and the recorded commands; leftover
+// timers are dropped when the execution ends. A runtime is discarded after
+// a timeout, cancellation, memory or other limit, an internal error, or
+// Options.MaxUses executions, and when its program's slot runs other code
+// (an edit) or is forgotten (Engine.Forget). Pools are bounded globally by
+// count and by an estimate of memory, and idle runtimes expire (pool.go).
+//
+// The sandbox also holds a small event loop (timers, promises, async
+// functions), per-execution deadlines, bounded console output and result
+// size, caps on the native amplifiers Interrupt cannot stop, a memory
+// watchdog, a require that serves only allowed built-in modules, and fetch
+// through the caller's guarded HTTP client.
 //
 // It may import the domain package, goja with its regular-expression engine
 // regexp2, github.com/google/uuid and the standard library.
 package jsrt
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -28,10 +48,17 @@ type Options struct {
 	DefaultTimeout time.Duration
 	// MaxConcurrent bounds executions running at once (4 × GOMAXPROCS).
 	MaxConcurrent int
-	// PoolSize is the number of idle warm runtimes kept per script (4).
+	// PoolSize is the number of idle warm runtimes kept per program (4).
 	PoolSize int
 	// MaxUses recycles a runtime after this many executions (1000).
 	MaxUses int
+	// MaxRuntimes bounds the runtimes of all programs together (256).
+	MaxRuntimes int
+	// RuntimeMemory bounds the estimated memory of all runtimes together
+	// (512 MiB); pool.go says how a runtime's size is estimated.
+	RuntimeMemory int64
+	// IdleTTL drops a runtime or compiled program unused this long (5 min).
+	IdleTTL time.Duration
 	// ConsoleLimit bounds captured console output per execution (64 KiB).
 	ConsoleLimit int
 	// ResultLimit bounds the JSON size of a result (256 KiB).
@@ -65,6 +92,8 @@ type HookCall struct {
 	Args []any
 	// Timeout bounds this execution; 0 means Options.DefaultTimeout.
 	Timeout time.Duration
+	// Slot names the hook ("hook:<id>"); see Spec.Slot.
+	Slot string
 }
 
 // HookResult is what a hook run produced.
@@ -82,5 +111,3 @@ type HookResult struct {
 	Logs     string
 	Duration time.Duration
 }
-
-var _ = context.Background

@@ -272,12 +272,6 @@ func (sb *sandbox) installCaps() error {
 // script assigning the global first simply gets its own value.
 func (sb *sandbox) lazyGlobal(global *goja.Object, name string, install func() error) {
 	vm := sb.vm
-	if sb.eager {
-		if err := install(); err != nil {
-			panic(err)
-		}
-		return
-	}
 	var orig goja.Value
 	getter := vm.ToValue(func(goja.FunctionCall) goja.Value {
 		_ = global.DefineDataProperty(name, orig, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)

@@ -1,22 +1,25 @@
 package jsrt
 
 import (
+	"container/list"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
+	"time"
 
 	"github.com/dop251/goja"
 
 	"github.com/keyhook/keyhook"
 )
 
-// sandbox is one goja runtime with its host APIs, prelude and the script's
-// module wrapper, built for one program. A reusable program's sandbox
-// serves up to Options.MaxUses executions, one at a time; every execution
-// re-runs the module wrapper, and isolation.go decides after each one
-// whether the runtime may serve another.
+// sandbox is one goja runtime built for one program: host APIs, prelude,
+// and the script's module, initialised once when the runtime is built. It
+// then serves up to Options.MaxUses executions of that program, one at a
+// time, each calling the module's exported handler with fresh arguments.
+// What the module keeps in its own scope, in globals or on builtins stays
+// from one execution to the next, as in a warm Node process; what an
+// execution starts on the event loop does not.
 type sandbox struct {
 	e       *Engine
 	p       *program
@@ -24,9 +27,10 @@ type sandbox struct {
 	loop    *eventLoop
 	console *consoleBuffer
 	host    *hostState
-	// wrapper is the CommonJS function the script's program evaluates to.
-	wrapper goja.Callable
-	fn      goja.Callable
+	// module is the CommonJS module object; fn is a hook's exported
+	// function, taken once the module is initialised.
+	module *goja.Object
+	fn     goja.Callable
 	// g is the guard of the current phase (build, then each execution);
 	// wrapped builtins poll it so native loops that call back into them
 	// stop once a limit fires.
@@ -38,20 +42,21 @@ type sandbox struct {
 	promiseThen    goja.Callable
 	origStringify  goja.Callable // the native JSON.stringify, before capping
 
-	// iso is the isolation baseline; nil for a program that is not reusable.
-	iso  *isolation
 	uses int
-	// eager installs the lazily capped builtins at build time: they change
-	// intrinsics when installed, which must happen before the snapshot.
-	eager bool
-	// tainted marks an execution that did something the snapshot cannot
-	// see (indirect eval); the runtime is discarded after it.
-	tainted bool
-	// hostTouched is set by host.js when an execution built per-execution
-	// host state that reset must drop.
+	// weight is the runtime's estimated size (pool.go).
+	weight int64
+	// idleEl is the runtime's place in Engine.idle while it is idle.
+	idleEl    *list.Element
+	idleSince time.Time
+	// broken marks a runtime that hit an internal error; it is discarded.
+	broken bool
+	// hostTouched is set by host.js when an execution used per-execution
+	// host state (console counters) that finish must clear.
 	hostTouched bool
 
 	rejections []*goja.Promise
+	// stacks holds the stack of each error made from a thrown Error.
+	stacks map[*keyhook.ExecutionError]string
 
 	// Outcome of the execution: the first of cb, throw or rejection wins.
 	settled    bool
@@ -60,34 +65,50 @@ type sandbox struct {
 	xerr       *keyhook.ExecutionError
 }
 
-// build creates a sandbox for p: runtime, host, prelude and the script's
-// wrapper, hardened and snapshotted when p is reusable. The script's own
-// code does not run here; each execution runs the module body.
+// build creates a runtime for p and initialises the script's module in it:
+// runtime, host, prelude, the module body, and for a hook the check that
+// it exports a function. A module that throws or fails to load is the
+// error of the execution that pays for the build. What the module body
+// starts on the event loop stays on it for the first execution to drive.
 func (e *Engine) build(g *guard, p *program) (sb *sandbox, xerr *keyhook.ExecutionError) {
 	e.builds.Add(1)
+	reserved := e.reserve(p)
+	before := heapAllocs()
 	vm := goja.New()
 	g.attach(vm)
-	defer g.detach()
-	sb = &sandbox{e: e, p: p, vm: vm, g: g, console: newConsoleBuffer(e.opts.ConsoleLimit), eager: p.reusable}
+	sb = &sandbox{e: e, p: p, vm: vm, g: g, console: newConsoleBuffer(e.opts.ConsoleLimit)}
 	sb.loop = newEventLoop(sb)
 	defer func() {
 		if r := recover(); r != nil {
 			xerr = &keyhook.ExecutionError{Name: "Error", Message: fmt.Sprintf("internal error while loading the script: %v", r)}
 		}
+		fired := g.detach()
+		if xerr == nil && fired {
+			xerr = g.failure("")
+		}
+		if xerr != nil {
+			sb.loop.shutdown()
+			e.settleWeight(p, reserved, 0, false)
+			return
+		}
+		share := max(e.active.Load(), 1)
+		sb.weight = max(int64(heapAllocs()-before)/share, minRuntimeWeight)
+		e.settleWeight(p, reserved, sb.weight, true)
 	}()
 	vm.SetMaxCallStackSize(maxCallStackSize)
 	vm.SetPromiseRejectionTracker(sb.trackRejection)
 
-	roots, err := sb.installHost()
-	if err != nil {
+	if err := sb.installHost(); err != nil {
 		return sb, sb.errorFrom(g, err)
 	}
-	prelude := e.preludes[p.trigger]
-	if prelude == nil {
-		prelude = e.preludes[""]
-	}
-	if _, err := vm.RunProgram(prelude); err != nil {
-		return sb, sb.errorFrom(g, err)
+	if p.spec.Convention == ConventionHook {
+		prelude := e.preludes[p.spec.Trigger]
+		if prelude == nil {
+			prelude = e.preludes[""]
+		}
+		if _, err := vm.RunProgram(prelude); err != nil {
+			return sb, sb.errorFrom(g, err)
+		}
 	}
 	wrapper, err := vm.RunProgram(p.prog)
 	if err != nil {
@@ -97,44 +118,55 @@ func (e *Engine) build(g *guard, p *program) (sb *sandbox, xerr *keyhook.Executi
 	if !ok {
 		return sb, &keyhook.ExecutionError{Name: "Error", Message: "internal error: module wrapper is not a function"}
 	}
-	sb.wrapper = wrapperFn
-	if p.reusable {
-		// The wrapper itself is reachable from module code as
-		// arguments.callee, and require is passed to it.
-		rootList := []any{sb.host.require, wrapper}
-		if ro, ok := roots.(*goja.Object); ok {
-			for i, n := int64(0), ro.Get("length").ToInteger(); i < n; i++ {
-				rootList = append(rootList, ro.Get(strconv.FormatInt(i, 10)))
-			}
-		}
-		if err := sb.installIsolation(vm.NewArray(rootList...)); err != nil {
-			return sb, sb.errorFrom(g, err)
-		}
+	name := p.spec.Convention.fileName()
+	module := vm.NewObject()
+	exports := vm.NewObject()
+	_ = module.Set("exports", exports)
+	_ = module.Set("id", ".")
+	_ = module.Set("filename", "/"+name)
+	_ = module.Set("loaded", false)
+	if _, err := wrapperFn(exports, exports, sb.host.require, module, vm.ToValue("/"+name), vm.ToValue("/")); err != nil {
+		return sb, sb.errorFrom(g, err)
 	}
-	sb.rejections = nil
+	_ = module.Set("loaded", true)
+	if xerr := sb.unhandledRejection(); xerr != nil {
+		return sb, xerr
+	}
+	sb.module = module
+	if p.spec.Convention == ConventionHook {
+		fn, ok := goja.AssertFunction(module.Get("exports"))
+		if !ok {
+			return sb, &keyhook.ExecutionError{Name: "Error", Message: "Script does not export a function"}
+		}
+		sb.fn = fn
+	}
 	return sb, nil
 }
 
-// begin resets the per-execution state before an execution.
+// begin resets the per-execution state before an execution. The first
+// execution keeps the loop, console and host context of the build, which
+// hold what the module body started.
 func (sb *sandbox) begin(g *guard) {
+	if sb.uses > 0 {
+		sb.console.reset()
+		sb.loop = newEventLoop(sb)
+		sb.host.begin()
+	}
 	sb.uses++
 	sb.g = g
 	sb.settled, sb.hasResult, sb.resultJSON, sb.xerr = false, false, "", nil
 	sb.rejections = nil
-	sb.fn = nil
-	sb.console.reset()
-	sb.loop = newEventLoop(sb)
-	sb.host.begin()
+	sb.stacks = nil
 	g.attach(sb.vm)
 }
 
-// reusable reports whether the sandbox may serve another execution; it
-// runs after the execution and after the guard is detached.
-func (sb *sandbox) reusable() bool {
-	if sb.iso == nil || sb.tainted || sb.uses >= sb.e.opts.MaxUses {
-		return false
-	}
-	if !sb.iso.clean() {
+// finish ends an execution: it detaches the guard and reports whether the
+// runtime may serve another execution. It does not after a timeout,
+// cancellation or limit (the runtime may hold a pending interrupt or be
+// half way through something), an internal error, or MaxUses executions.
+func (sb *sandbox) finish(g *guard) bool {
+	fired := g.detach()
+	if fired || sb.broken || sb.uses >= sb.e.opts.MaxUses {
 		return false
 	}
 	if sb.hostTouched {
@@ -146,38 +178,20 @@ func (sb *sandbox) reusable() bool {
 	return true
 }
 
-// runHook runs the module body, calls module.exports(args..., cb) and
-// drives the loop until the outcome is known.
+// runHook calls the hook's exported function with args and cb and drives
+// the loop until the outcome is known.
 func (sb *sandbox) runHook(g *guard, args []any) (res HookResult) {
 	vm := sb.vm
 	sb.begin(g)
 	defer func() {
 		if r := recover(); r != nil {
-			sb.tainted = true
+			sb.broken = true
 			res = HookResult{Err: &keyhook.ExecutionError{Name: "Error", Message: fmt.Sprintf("internal error while running the script: %v", r)}}
 		}
 		sb.loop.shutdown()
 		res.Logs = sb.console.String()
 	}()
 
-	module := vm.NewObject()
-	exports := vm.NewObject()
-	_ = module.Set("exports", exports)
-	_ = module.Set("id", ".")
-	_ = module.Set("filename", "/"+scriptName)
-	_ = module.Set("loaded", false)
-	if _, err := sb.wrapper(exports, exports, sb.host.require, module, vm.ToValue("/"+scriptName), vm.ToValue("/")); err != nil {
-		return HookResult{Err: sb.errorFrom(g, err)}
-	}
-	_ = module.Set("loaded", true)
-	if xerr := sb.unhandledRejection(); xerr != nil {
-		return HookResult{Err: xerr}
-	}
-	fn, ok := goja.AssertFunction(module.Get("exports"))
-	if !ok {
-		return HookResult{Err: &keyhook.ExecutionError{Name: "Error", Message: "Script does not export a function"}}
-	}
-	sb.fn = fn
 	jsArgs := make([]goja.Value, 0, len(args)+1)
 	for _, a := range args {
 		jsArgs = append(jsArgs, toJS(vm, a))
@@ -302,6 +316,14 @@ func (sb *sandbox) unhandledRejection() *keyhook.ExecutionError {
 	return xerr
 }
 
+// stackOf is the stack of the Error xerr was made from, or "".
+func (sb *sandbox) stackOf(xerr *keyhook.ExecutionError) string {
+	if sb == nil {
+		return ""
+	}
+	return sb.stacks[xerr]
+}
+
 // errorFrom turns an error returned by goja into the script's error.
 func (sb *sandbox) errorFrom(g *guard, err error) *keyhook.ExecutionError {
 	var ie *goja.InterruptedError
@@ -349,6 +371,12 @@ func (sb *sandbox) errorFromValue(v goja.Value) (out *keyhook.ExecutionError) {
 		}
 		if f := obj.Get("friendlyMessage"); f != nil && !goja.IsUndefined(f) && !goja.IsNull(f) {
 			out.FriendlyMessage = f.String()
+		}
+		if st := obj.Get("stack"); st != nil && !goja.IsUndefined(st) && !goja.IsNull(st) {
+			if sb.stacks == nil {
+				sb.stacks = make(map[*keyhook.ExecutionError]string)
+			}
+			sb.stacks[out] = st.String()
 		}
 		return out
 	}

@@ -1,13 +1,13 @@
 // Host bootstrap: run once per runtime before any user code, with the Go
 // natives as `host`. Defines the globals (heavy ones lazily) and returns
-// {require, reset, roots}. Intrinsics are captured here so later user changes
-// to globals only affect the user's own execution.
+// {require, reset}. Intrinsics are captured here so later user changes
+// to globals do not break the host.
 //
-// A runtime serves many executions of one script, so nothing built for one
-// execution may survive into the next: the lazily built modules and globals
-// and the console's counters are per execution. The first touch of any of
-// them calls host.touch(), and the Go side then calls reset() after that
-// execution, which forgets them.
+// A runtime serves many executions of one program, as a warm Node process
+// does: the lazily built modules and globals live as long as the runtime.
+// Only the console's counters (count, time) are per execution: their first
+// use in an execution calls host.touch(), and the Go side then calls
+// reset() after that execution.
 (function (host) {
   'use strict';
   const g = globalThis;
@@ -31,18 +31,14 @@
   function touch() {
     if (!touched) { touched = true; host.touch(); }
   }
-  // A lazy global stays an accessor for the runtime's whole life (so it can
-  // be non-configurable and the isolation snapshot can rely on it); what it
-  // holds is per execution.
-  const lazies = [];
+  // A lazy global is built on first use and kept for the runtime's life.
   function lazy(obj, name, make) {
     const l = { has: false, value: undefined };
-    lazies.push(l);
     defineProperty(obj, name, {
-      configurable: false,
+      configurable: true,
       enumerable: false,
-      get() { if (!l.has) { touch(); l.value = make(); l.has = true; } return l.value; },
-      set(v) { touch(); l.value = v; l.has = true; },
+      get() { if (!l.has) { l.value = make(); l.has = true; } return l.value; },
+      set(v) { l.value = v; l.has = true; },
     });
   }
 
@@ -275,7 +271,6 @@
     assert: makeAssert,
   };
   function mod(name) {
-    touch();
     if (!modules.has(name)) modules.set(name, factories[name]());
     return modules.get(name);
   }
@@ -1128,14 +1123,9 @@
   function reset() {
     if (!touched) return;
     touched = false;
-    modules.clear();
-    fetchModule = undefined;
     timers.clear();
     counts.clear();
-    for (const l of lazies) { l.has = false; l.value = undefined; }
   }
 
-  // roots are host objects scripts can reach without going through a
-  // global: the isolation snapshot starts from them too.
-  return { require, reset, roots: [Timeout.prototype] };
+  return { require, reset };
 })
