@@ -54,6 +54,11 @@ type sandbox struct {
 	// host state (console counters) that finish must clear.
 	hostTouched bool
 
+	// act is the action execution in progress; apiProtos the namespace
+	// prototypes of the runtime's api objects, built on first use.
+	act       *actionRun
+	apiProtos []apiProto
+
 	rejections []*goja.Promise
 	// stacks holds the stack of each error made from a thrown Error.
 	stacks map[*keyhook.ExecutionError]string
@@ -310,7 +315,7 @@ func (sb *sandbox) unhandledRejection() *keyhook.ExecutionError {
 	sb.rejections = nil
 	xerr := sb.errorFromValue(p.Result())
 	if sb.settled {
-		sb.console.add("error", "Unhandled promise rejection after the callback: "+xerr.Name+": "+xerr.Message)
+		sb.console.add("error", "Unhandled promise rejection after the execution completed: "+xerr.Name+": "+xerr.Message)
 		return nil
 	}
 	return xerr
