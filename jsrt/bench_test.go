@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dop251/goja"
+
 	"github.com/keyhook/keyhook"
 )
 
@@ -239,4 +241,150 @@ process.stderr.write(String(Number(process.hrtime.bigint() - t0) / 1e9 / ` + str
 	}
 	b.ReportMetric(nodeSec*1e3, "node-ms/op")
 	b.ReportMetric(perOp/nodeSec, "ratio-to-node")
+}
+
+// benchAction is one step of the post-login chain BENCHMARKS.md measures:
+// read app_metadata, set claims, write app_metadata.
+const benchAction = `exports.onExecutePostLogin = async (event, api) => {
+  const plan = (event.user.app_metadata && event.user.app_metadata.plan) || 'free';
+  api.idToken.setCustomClaim('https://example.com/plan', plan);
+  api.accessToken.setCustomClaim('https://example.com/plan', plan);
+  api.user.setAppMetadata('last_plan_seen', plan);
+};`
+
+func benchEvent() map[string]any {
+	return map[string]any{
+		"user": map[string]any{
+			"user_id": "auth0|64f1c2", "email": "ann@example.com", "email_verified": true, "name": "Ann", "nickname": "ann",
+			"picture": "https://example.com/a.png", "created_at": "2024-01-01T00:00:00.000Z", "updated_at": "2024-01-02T00:00:00.000Z",
+			"app_metadata": map[string]any{"plan": "gold"}, "user_metadata": map[string]any{"lang": "en"},
+			"identities": []any{map[string]any{"provider": "auth0", "user_id": "64f1c2", "connection": "Username-Password-Authentication", "isSocial": false}},
+		},
+		"client":      map[string]any{"client_id": "abc", "name": "app", "metadata": map[string]any{}},
+		"connection":  map[string]any{"id": "con_1", "name": "Username-Password-Authentication", "strategy": "auth0"},
+		"request":     map[string]any{"ip": "203.0.113.7", "method": "POST", "hostname": "tenant.example", "user_agent": "curl/8", "geoip": map[string]any{}},
+		"transaction": map[string]any{"protocol": "oauth2-password", "requested_scopes": []any{"openid", "profile"}},
+		"stats":       map[string]any{"logins_count": 3.0},
+		"tenant":      map[string]any{"id": "tenant"},
+		"secrets":     map[string]any{"KEY": "value"},
+	}
+}
+
+// BenchmarkRunActionWarm is the steady state of one action step: take a
+// warm runtime, build event and api, call the handler, collect the
+// commands. Compare with BenchmarkRunHookWarm, the legacy hook path.
+func BenchmarkRunActionWarm(b *testing.B) {
+	e := New(Options{PoolSize: 16})
+	defer e.Close()
+	ctx := context.Background()
+	call := ActionCall{Script: benchAction, Trigger: keyhook.TriggerPostLogin, Event: benchEvent(), Cache: NewActionCache(), Slot: "action:bench"}
+	if res := e.RunAction(ctx, call); res.Error != nil || len(res.Commands) != 3 {
+		b.Fatal(actionErr(res.Error))
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if res := e.RunAction(ctx, call); res.Error != nil {
+			b.Fatal(actionErr(res.Error))
+		}
+	}
+}
+
+func BenchmarkRunActionWarmParallel(b *testing.B) {
+	e := New(Options{PoolSize: 16})
+	defer e.Close()
+	ctx := context.Background()
+	call := ActionCall{Script: benchAction, Trigger: keyhook.TriggerPostLogin, Event: benchEvent(), Cache: NewActionCache(), Slot: "action:bench"}
+	if res := e.RunAction(ctx, call); res.Error != nil {
+		b.Fatal(actionErr(res.Error))
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if res := e.RunAction(ctx, call); res.Error != nil {
+				b.Error(actionErr(res.Error))
+				return
+			}
+		}
+	})
+}
+
+// heavyModule is a stand-in for a bundled dependency: a module body that
+// defines a few hundred functions and builds tables, as lodash's does.
+func heavyModule() string {
+	var sb strings.Builder
+	sb.WriteString("const lib = {};\n")
+	for i := 0; i < 600; i++ {
+		fmt.Fprintf(&sb, "lib.f%d = function f%d(a, b) { if (a == null) { return b; } const out = []; for (let i = 0; i < a.length; i++) out.push(a[i] + %d); return out; };\n", i, i, i)
+	}
+	sb.WriteString("const table = {}; for (let i = 0; i < 2000; i++) table['k' + i] = { i, s: String(i) };\n")
+	sb.WriteString(benchAction)
+	return sb.String()
+}
+
+// BenchmarkModuleBody compares what each model pays per execution for a
+// heavy module: "rerun" runs the module body again on a warm runtime (the
+// model before this one), "warm" is the whole warm action execution now.
+func BenchmarkModuleBody(b *testing.B) {
+	script := heavyModule()
+	b.Run("rerun", func(b *testing.B) {
+		e := New(Options{MemoryLimit: 1 << 50})
+		defer e.Close()
+		p, err := e.program(Spec{Convention: ConventionAction, Trigger: keyhook.TriggerPostLogin, Script: script})
+		if err != nil {
+			b.Fatal(err)
+		}
+		g := e.newGuard(context.Background(), time.Hour)
+		defer g.finish()
+		sb, xerr := e.build(g, p)
+		if xerr != nil {
+			b.Fatal(errString(xerr))
+		}
+		wrapper, err := sb.vm.RunProgram(p.prog)
+		if err != nil {
+			b.Fatal(err)
+		}
+		fn, _ := goja.AssertFunction(wrapper)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			module, exports := sb.vm.NewObject(), sb.vm.NewObject()
+			_ = module.Set("exports", exports)
+			if _, err := fn(exports, exports, sb.host.require, module, sb.vm.ToValue("/action.js"), sb.vm.ToValue("/")); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("warm", func(b *testing.B) {
+		e := New(Options{})
+		defer e.Close()
+		call := ActionCall{Script: script, Trigger: keyhook.TriggerPostLogin, Event: benchEvent()}
+		if res := e.RunAction(context.Background(), call); res.Error != nil {
+			b.Fatal(actionErr(res.Error))
+		}
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if res := e.RunAction(context.Background(), call); res.Error != nil {
+				b.Fatal(actionErr(res.Error))
+			}
+		}
+	})
+}
+
+// BenchmarkPrepare is deploy-to-warm: compile the heavy module and
+// initialise one runtime, as a deploy does ahead of the first execution.
+func BenchmarkPrepare(b *testing.B) {
+	e := New(Options{})
+	defer e.Close()
+	script := heavyModule()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		spec := Spec{Convention: ConventionAction, Trigger: keyhook.TriggerPostLogin, Script: script, Slot: "action:bench:" + strconv.Itoa(i)}
+		if err := e.Prepare(context.Background(), spec); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/dop251/goja"
 	"github.com/dop251/goja/ast"
@@ -107,6 +108,24 @@ func (s Spec) key() [32]byte {
 	return key
 }
 
+// scriptRef identifies a Spec by the memory of its script rather than its
+// content: the program it maps to holds that very string, so the memory
+// cannot be reused for other bytes while the entry exists, and equal
+// pointer and length mean equal text. It saves hashing a large bundle on
+// every call when the caller passes the same string each time (a cached
+// configuration does).
+type scriptRef struct {
+	data       *byte
+	n          int
+	convention Convention
+	trigger    keyhook.TriggerID
+	slot       string
+}
+
+func refOf(s Spec) scriptRef {
+	return scriptRef{unsafe.StringData(s.Script), len(s.Script), s.Convention, s.Trigger, s.Slot}
+}
+
 type slotKey struct {
 	slot       string
 	convention Convention
@@ -123,6 +142,7 @@ type Engine struct {
 	mu       sync.Mutex
 	closed   bool
 	programs map[[32]byte]*list.Element
+	byRef    map[scriptRef]*program
 	lru      *list.List // of *program, most recent first
 	slots    map[slotKey]*program
 	// idle holds every idle runtime of every program, most recently
@@ -151,7 +171,11 @@ type program struct {
 	spec Spec
 	prog *goja.Program
 
-	el       *list.Element // in Engine.lru
+	el *list.Element // in Engine.lru
+	// ref is the program's entry in Engine.byRef and alias the string it
+	// points into, kept alive by this reference.
+	ref      scriptRef
+	alias    string
 	lastUsed time.Time
 	// idle are the program's warm runtimes, most recently released last.
 	idle []*sandbox
@@ -210,6 +234,7 @@ func New(opts Options) *Engine {
 		sem:      make(chan struct{}, opts.MaxConcurrent),
 		preludes: make(map[keyhook.TriggerID]*goja.Program),
 		programs: make(map[[32]byte]*list.Element),
+		byRef:    make(map[scriptRef]*program),
 		lru:      list.New(),
 		slots:    make(map[slotKey]*program),
 		idle:     list.New(),
@@ -360,6 +385,19 @@ func syntaxErrorAt(script string, line, col int, msg string) *SyntaxError {
 // program returns the cached compiled program of spec, compiling it on a
 // miss. A new program replaces the one its slot held.
 func (e *Engine) program(spec Spec) (*program, error) {
+	ref := refOf(spec)
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil, ErrClosed
+	}
+	if p, ok := e.byRef[ref]; ok {
+		e.usedLocked(p)
+		e.mu.Unlock()
+		return p, nil
+	}
+	e.mu.Unlock()
+
 	key := spec.key()
 	e.mu.Lock()
 	if e.closed {
@@ -367,9 +405,9 @@ func (e *Engine) program(spec Spec) (*program, error) {
 		return nil, ErrClosed
 	}
 	if el, ok := e.programs[key]; ok {
-		e.lru.MoveToFront(el)
 		p := el.Value.(*program)
-		p.lastUsed = time.Now()
+		e.usedLocked(p)
+		e.aliasLocked(p, ref, spec.Script)
 		e.mu.Unlock()
 		return p, nil
 	}
@@ -389,8 +427,9 @@ func (e *Engine) program(spec Spec) (*program, error) {
 		return nil, ErrClosed
 	}
 	if el, ok := e.programs[key]; ok {
-		e.lru.MoveToFront(el)
-		return el.Value.(*program), nil
+		p := el.Value.(*program)
+		e.usedLocked(p)
+		return p, nil
 	}
 	if spec.Slot != "" {
 		sk := slotKey{spec.Slot, spec.Convention, spec.Trigger}
@@ -401,10 +440,29 @@ func (e *Engine) program(spec Spec) (*program, error) {
 	}
 	p.el = e.lru.PushFront(p)
 	e.programs[key] = p.el
+	e.aliasLocked(p, ref, spec.Script)
 	for e.lru.Len() > programCacheSize {
 		e.evictProgramLocked(e.lru.Back().Value.(*program))
 	}
 	return p, nil
+}
+
+func (e *Engine) usedLocked(p *program) {
+	e.lru.MoveToFront(p.el)
+	p.lastUsed = time.Now()
+}
+
+// aliasLocked points ref (the latest string seen for p) at p, replacing
+// the previous one.
+func (e *Engine) aliasLocked(p *program, ref scriptRef, script string) {
+	if p.ref == ref {
+		return
+	}
+	if e.byRef[p.ref] == p {
+		delete(e.byRef, p.ref)
+	}
+	p.ref, p.alias = ref, script
+	e.byRef[ref] = p
 }
 
 // evictProgramLocked forgets p and drops its idle runtimes; its busy ones
@@ -416,6 +474,9 @@ func (e *Engine) evictProgramLocked(p *program) {
 	p.evicted = true
 	e.lru.Remove(p.el)
 	delete(e.programs, p.key)
+	if e.byRef[p.ref] == p {
+		delete(e.byRef, p.ref)
+	}
 	sk := slotKey{p.spec.Slot, p.spec.Convention, p.spec.Trigger}
 	if e.slots[sk] == p {
 		delete(e.slots, sk)

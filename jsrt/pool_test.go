@@ -2,6 +2,7 @@ package jsrt
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -326,5 +327,48 @@ module.exports = function (a, cb) {
 		if res.Err != nil || fmt.Sprint(res.Value) != "[2 2 polyfilled 3 42]" {
 			t.Fatalf("call %d: %#v %s", i, res.Value, errString(res.Err))
 		}
+	}
+}
+
+// TestPrepare: a prepared program's first execution pays no build, and
+// what the module body started runs in that execution.
+func TestPrepare(t *testing.T) {
+	t.Parallel()
+	e := newTestEngine(t, Options{})
+	script := `let ready = false; setTimeout(() => { ready = true; }, 1);
+console.log('loaded');
+exports.onExecutePostLogin = async (event, api) => {
+  await new Promise((r) => setTimeout(r, 20));
+  api.cache.set('ready', String(ready));
+};`
+	spec := Spec{Convention: ConventionAction, Trigger: keyhook.TriggerPostLogin, Script: script, Slot: "action:1:1"}
+	if err := e.Prepare(context.Background(), spec); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Prepare(context.Background(), spec); err != nil {
+		t.Fatal(err)
+	}
+	if b := settle(e); b != 1 {
+		t.Fatalf("preparing twice built %d runtimes, want 1", b)
+	}
+	res := e.RunAction(context.Background(), ActionCall{Script: script, Trigger: keyhook.TriggerPostLogin, Slot: "action:1:1", Timeout: 2 * time.Second})
+	if res.Error != nil || res.BootDuration != 0 {
+		t.Fatalf("first execution after Prepare: %s boot %v", actionErr(res.Error), res.BootDuration)
+	}
+	if res.Commands[0].Args[1] != "true" || res.Logs != "loaded" {
+		t.Fatalf("the module's timer or output was lost: %v %q", res.Commands, res.Logs)
+	}
+	if b := settle(e); b != 1 {
+		t.Fatalf("built %d runtimes, want 1", b)
+	}
+
+	var se *SyntaxError
+	if err := e.Prepare(context.Background(), Spec{Convention: ConventionAction, Trigger: keyhook.TriggerPostLogin, Script: "exports.x = ("}); !errors.As(err, &se) {
+		t.Fatalf("syntax error: %v", err)
+	}
+	err := e.Prepare(context.Background(), Spec{Convention: ConventionAction, Trigger: keyhook.TriggerPostLogin, Script: "\nthrow new RangeError('no');"})
+	var xe *ScriptError
+	if !errors.As(err, &xe) || xe.Name != "RangeError" || !strings.Contains(xe.Stack, "action.js:2:") {
+		t.Fatalf("init failure: %#v", err)
 	}
 }
