@@ -64,6 +64,19 @@ const (
 	MaxHookSecretNameLen    = 255  // keyhook
 	MaxHookSecretValueLen   = 8192 // keyhook: room for a PEM private key
 
+	// Actions.
+	MaxActionNameLen        = 128       // keyhook
+	MaxActionCodeBytes      = 100 << 10 // Auth0
+	MaxActionDependencies   = 10        // Auth0
+	MaxActionSecrets        = 30        // Auth0
+	MaxActionSecretNameLen  = 128       // Auth0
+	MaxActionSecretValueLen = 4096      // Auth0
+	// MaxActionVersions is how many versions an action keeps: a deploy
+	// beyond it deletes the oldest (Auth0).
+	MaxActionVersions        = 50  // Auth0
+	MaxBindingsPerTrigger    = 20  // Auth0
+	MaxBindingDisplayNameLen = 128 // keyhook
+
 	// Token requests.
 	MaxScopeParamLen      = 16 << 10 // keyhook: the space-separated scope parameter
 	MaxClientAssertionLen = 8192     // keyhook

@@ -119,7 +119,7 @@ type JobListParams struct {
 
 // Sealer encrypts secret values before they reach the database and decrypts
 // them on the way out (AES-256-GCM in production). Implementations call it for
-// hook secrets and signing keys.
+// hook secrets, action secrets and signing keys.
 type Sealer interface {
 	Seal(plaintext []byte) ([]byte, error)
 	Open(ciphertext []byte) ([]byte, error)
@@ -208,13 +208,73 @@ type Querier interface {
 	// returns. Concurrent updates serialise on the hook's row.
 	HookSecretsUpdate(ctx context.Context, hookID string, fn func(cur map[string]string) (map[string]string, error)) (map[string]string, error)
 
+	// ActionCreate stores an action with its draft; its secrets are sealed
+	// at rest. It fails with ErrConflict on a duplicate name.
+	ActionCreate(ctx context.Context, a *keyhook.Action) error
+	ActionGet(ctx context.Context, id string) (*keyhook.Action, error)
+	// ActionGetByName matches the name exactly.
+	ActionGetByName(ctx context.Context, name string) (*keyhook.Action, error)
+	ActionList(ctx context.Context, p ActionListParams) ([]keyhook.Action, int, error)
+	// ActionUpdate edits an action's draft under the update convention; it
+	// fails with ErrConflict on a duplicate name. fn cannot change which
+	// version is deployed (DeployedVersionID, DeployedVersion): only
+	// ActionDeploy does.
+	ActionUpdate(ctx context.Context, id string, fn func(a *keyhook.Action) error) (*keyhook.Action, error)
+	// ActionDelete deletes an action with its versions. An action still
+	// bound to a trigger is refused with ErrConflict unless force is set,
+	// which deletes its bindings too. The check and the delete are atomic
+	// with respect to BindingsUpdate.
+	ActionDelete(ctx context.Context, id string, force bool) error
+	// ActionDeploy makes a new version of an action and deploys it. Under
+	// the action's row lock (as the update convention takes it), the
+	// backend fills v's ActionID, Number (the action's highest number plus
+	// one: concurrent deploys get distinct consecutive numbers) and times;
+	// fn fills v's ID and content (from the draft, or from an older version
+	// on a rollback) and may edit the action as ActionUpdate's fn may. The
+	// backend then stores v, makes it the action's deployed version, stores
+	// the action, and deletes the oldest versions beyond
+	// keyhook.MaxActionVersions. An error from fn aborts with nothing
+	// written. It returns v as stored.
+	ActionDeploy(ctx context.Context, actionID string, fn func(a *keyhook.Action, v *keyhook.ActionVersion) error) (*keyhook.ActionVersion, error)
+	// ActionVersionGet returns a version of an action (ErrNotFound if the
+	// version is not the action's).
+	ActionVersionGet(ctx context.Context, actionID, versionID string) (*keyhook.ActionVersion, error)
+	// ActionVersionList lists an action's versions, newest first, without
+	// their Bundle (which only runs need). The total is the action's count.
+	ActionVersionList(ctx context.Context, p ActionVersionListParams) ([]keyhook.ActionVersion, int, error)
+
+	// BindingList lists a trigger's bindings in their order.
+	BindingList(ctx context.Context, p BindingListParams) ([]keyhook.Binding, int, error)
+	// BindingsUpdate replaces the whole ordered list of a trigger's
+	// bindings, read-modify-write: fn gets the current list (in order) and
+	// returns the new one, which the backend stores in that order and
+	// returns. Concurrent updates of one trigger's list serialise. It fails
+	// with ErrConflict when the list binds an action twice or reuses a
+	// binding id, and with ErrNotFound when a binding's action does not
+	// exist (deleted meanwhile). fn may read through the same Tx; it must
+	// not write.
+	BindingsUpdate(ctx context.Context, trigger keyhook.TriggerID,
+		fn func(cur []keyhook.Binding) ([]keyhook.Binding, error)) ([]keyhook.Binding, error)
+	// BindingListDeployed returns what a trigger's flow runs: its bindings
+	// in order, each with its action's name and deployed version (Bundle
+	// and Secrets included), in one read.
+	BindingListDeployed(ctx context.Context, trigger keyhook.TriggerID) ([]DeployedBinding, error)
+
+	// ExecutionCreate stores an execution. Executions are kept for
+	// keyhook.ExecutionRetention after their CreatedAt: each call also
+	// deletes up to 100 expired ones, so deletion keeps pace with creation.
+	ExecutionCreate(ctx context.Context, e *keyhook.Execution) error
+	// ExecutionGet returns an execution; ErrNotFound once it has expired.
+	ExecutionGet(ctx context.Context, id string) (*keyhook.Execution, error)
+
 	LogCreate(ctx context.Context, e *keyhook.LogEntry) error
 	LogGet(ctx context.Context, logID string) (*keyhook.LogEntry, error)
 	LogList(ctx context.Context, p LogListParams) ([]keyhook.LogEntry, int, error)
 
 	// ConfigVersion is a counter the database bumps on every change to
-	// connections, clients, resource servers, client grants, hooks and hook
-	// secrets, on whichever node made it. Caches of those are valid while it
+	// connections, clients, resource servers, client grants, hooks, hook
+	// secrets, actions (their drafts and secrets included), action versions
+	// and bindings, on whichever node made it. Caches of those are valid while it
 	// is unchanged.
 	ConfigVersion(ctx context.Context) (int64, error)
 
@@ -281,6 +341,39 @@ type HookListParams struct {
 	PageParams
 	Enabled   *bool
 	TriggerID keyhook.TriggerID
+}
+
+// ActionListParams filters actions; empty fields and nil pointers do not
+// filter.
+type ActionListParams struct {
+	PageParams
+	// TriggerID keeps actions that support the trigger.
+	TriggerID keyhook.TriggerID
+	// Name keeps the action of that exact name.
+	Name string
+	// Deployed keeps actions that have (true) or have not (false) a
+	// deployed version.
+	Deployed *bool
+}
+
+// ActionVersionListParams selects an action's versions.
+type ActionVersionListParams struct {
+	PageParams
+	ActionID string
+}
+
+// BindingListParams selects a trigger's bindings.
+type BindingListParams struct {
+	PageParams
+	TriggerID keyhook.TriggerID
+}
+
+// DeployedBinding is one step of a trigger's flow: a binding, its action's
+// name and the version that runs.
+type DeployedBinding struct {
+	Binding    keyhook.Binding
+	ActionName string
+	Version    keyhook.ActionVersion
 }
 
 // LogListParams lists logs newest first by default (offset pagination), or,

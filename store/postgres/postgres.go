@@ -26,7 +26,8 @@ type Config struct {
 	// created if missing. Empty means the connection's search_path (public).
 	// Tests use a schema each for isolation.
 	Schema string
-	// Sealer encrypts hook secrets and signing keys at rest. Required.
+	// Sealer encrypts hook secrets, action secrets and signing keys at
+	// rest. Required.
 	Sealer store.Sealer
 	// Logger receives River's logs; slog.Default() if nil.
 	Logger *slog.Logger

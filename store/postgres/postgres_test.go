@@ -129,7 +129,8 @@ func TestSecretsSealedAtRest(t *testing.T) {
 	db := openTest(t, Config{Sealer: box})
 	storetest.WriteSecrets(t, db)
 
-	for _, q := range []string{`SELECT sealed FROM hook_secrets`, `SELECT private_key FROM signing_keys`} {
+	for _, q := range []string{`SELECT sealed FROM hook_secrets`, `SELECT private_key FROM signing_keys`,
+		`SELECT secrets FROM actions`, `SELECT secrets FROM action_versions`} {
 		rows, err := db.pool.Query(t.Context(), q)
 		if err != nil {
 			t.Fatal(err)

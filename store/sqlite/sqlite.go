@@ -25,7 +25,8 @@ import (
 type Config struct {
 	// Path is the database file; it is created if missing.
 	Path string
-	// Sealer encrypts hook secrets and signing keys at rest. Required.
+	// Sealer encrypts hook secrets, action secrets and signing keys at
+	// rest. Required.
 	Sealer store.Sealer
 	// Logger receives River's logs; slog.Default() if nil.
 	Logger *slog.Logger

@@ -263,9 +263,10 @@ func TestPragmas(t *testing.T) {
 }
 
 // TestQueryPlans checks that the lookups of users by email and username,
-// the users list filtered by email, and the log lists search an index
-// rather than scan the table: signup and login look a user up by email on
-// every request, and logs grow with every request.
+// the users list filtered by email, the log lists and the pruning of
+// executions search an index rather than scan the table: signup and login
+// look a user up by email on every request, and logs and executions grow
+// with every request.
 func TestQueryPlans(t *testing.T) {
 	t.Parallel()
 	db := openTest(t, Config{})
@@ -316,6 +317,7 @@ func TestQueryPlans(t *testing.T) {
 		{"LogCheckpointByType", dbsqlc.LogCheckpointByType, []any{"s", "", 50}, "logs_type"},
 		{"LogListNewest", dbsqlc.LogListNewest, []any{0, 50}, "logs_date"},
 		{"LogListOldest", dbsqlc.LogListOldest, []any{0, 50}, "logs_date"},
+		{"ExecutionPrune", dbsqlc.ExecutionPrune, []any{"2024-01-01T00:00:00.000000Z", 100}, "action_executions_created_at"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -340,7 +342,7 @@ func TestQueryPlans(t *testing.T) {
 			// A table scan reads "SCAN <table>" with no index after it (the
 			// parameters' one-row CTE, p, is scanned by design).
 			scans := slices.ContainsFunc(plan, func(line string) bool {
-				return slices.Contains([]string{"SCAN users", "SCAN logs", "SCAN login_failures"}, line)
+				return slices.Contains([]string{"SCAN users", "SCAN logs", "SCAN login_failures", "SCAN action_executions"}, line)
 			})
 			uses := slices.ContainsFunc(plan, func(line string) bool {
 				return strings.HasSuffix(line, "INDEX "+tt.index) || strings.Contains(line, "INDEX "+tt.index+" ")

@@ -32,6 +32,11 @@ func RunConcurrency(t *testing.T, newStore NewStore) {
 		{"ClientGrantUpdateNoLostUpdate", testClientGrantUpdateNoLostUpdate},
 		{"HookUpdateNoLostUpdate", testHookUpdateNoLostUpdate},
 		{"HookSecretsUpdateNoLostUpdate", testHookSecretsUpdateNoLostUpdate},
+		{"ActionDeployRace", testActionDeployRace},
+		{"ActionDeployRaceInTx", testActionDeployRaceInTx},
+		{"ActionUpdateNoLostUpdate", testActionUpdateNoLostUpdate},
+		{"BindingsUpdateNoLostUpdate", testBindingsUpdateNoLostUpdate},
+		{"DeleteBoundRace", testDeleteBoundRace},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

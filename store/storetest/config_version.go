@@ -27,6 +27,7 @@ func testConfigVersionChanges(t *testing.T, s store.Store) {
 	client := &keyhook.Client{ClientID: "cv-client", Name: "cv"}
 	rs := &keyhook.ResourceServer{ID: "cvrs", Identifier: "https://cv.test/", Name: "cv"}
 	grant := &keyhook.ClientGrant{ID: "cgr_cv", ClientID: "cv-client", Audience: "https://cv.test/"}
+	action := newAction("cv", keyhook.TriggerPostLogin)
 	writes := []struct {
 		name string
 		fn   func(context.Context) error
@@ -60,6 +61,27 @@ func testConfigVersionChanges(t *testing.T, s store.Store) {
 			return err
 		}},
 		{"HookDelete", func(c context.Context) error { return s.HookDelete(c, hook.ID) }},
+		{"ActionCreate", func(c context.Context) error { return s.ActionCreate(c, action) }},
+		{"ActionUpdate", func(c context.Context) error {
+			_, err := s.ActionUpdate(c, action.ID, func(a *keyhook.Action) error {
+				a.Status = keyhook.ActionBuilt
+				a.Secrets = append(a.Secrets, keyhook.ActionSecret{Name: "NEW", Value: "v"})
+				return nil
+			})
+			return err
+		}},
+		{"ActionDeploy", func(c context.Context) error { _, err := s.ActionDeploy(c, action.ID, deployDraft); return err }},
+		{"BindingsUpdate", func(c context.Context) error {
+			_, err := s.BindingsUpdate(c, keyhook.TriggerPostLogin, func(cur []keyhook.Binding) ([]keyhook.Binding, error) {
+				return append(cur, keyhook.Binding{ID: keyhook.NewBindingID(), ActionID: action.ID, DisplayName: "cv"}), nil
+			})
+			return err
+		}},
+		{"BindingsUpdate to empty", func(c context.Context) error {
+			_, err := s.BindingsUpdate(c, keyhook.TriggerPostLogin, func([]keyhook.Binding) ([]keyhook.Binding, error) { return nil, nil })
+			return err
+		}},
+		{"ActionDelete", func(c context.Context) error { return s.ActionDelete(c, action.ID, true) }},
 		{"ClientGrantDelete", func(c context.Context) error { return s.ClientGrantDelete(c, grant.ID) }},
 		{"ResourceServerDelete", func(c context.Context) error { return s.ResourceServerDelete(c, rs.ID) }},
 		{"ClientDelete", func(c context.Context) error { return s.ClientDelete(c, client.ClientID) }},
@@ -78,8 +100,11 @@ func testConfigVersionChanges(t *testing.T, s store.Store) {
 	_, _, _ = s.HookList(ctx(t), store.HookListParams{})
 	must(t, s.LogCreate(ctx(t), &keyhook.LogEntry{LogID: keyhook.NewLogID(at(0)), Date: at(0), Type: "ss"}))
 	must(t, s.UserCreate(ctx(t), &keyhook.User{ID: "auth0|cv", Connection: "cv", Email: "cv@example.test"}))
+	must(t, s.ExecutionCreate(ctx(t), newExecution(at(0))))
+	_, _, _ = s.ActionList(ctx(t), store.ActionListParams{})
+	_, _ = s.BindingListDeployed(ctx(t), keyhook.TriggerPostLogin)
 	if after := version(); after != before {
-		t.Errorf("reads, logs and users moved the config version %d -> %d", before, after)
+		t.Errorf("reads, logs, users and executions moved the config version %d -> %d", before, after)
 	}
 }
 

@@ -3,6 +3,7 @@ package storetest
 import (
 	"testing"
 
+	"github.com/keyhook/keyhook"
 	"github.com/keyhook/keyhook/store"
 )
 
@@ -39,7 +40,8 @@ const (
 // SecretMarkers are the substrings of the plaintexts that must not be found.
 var SecretMarkers = []string{PlaintextSecret, "storetest-plaintext-key-51be02", "STORETEST_SECRET_NAME"}
 
-// WriteSecrets stores a hook secret and a signing key holding the plaintexts
+// WriteSecrets stores a hook secret, an action secret (in the draft and in
+// a version) and a signing key holding the plaintexts
 // above, and checks they read back, for a backend test to then search the
 // raw database for them.
 func WriteSecrets(t *testing.T, s store.Store) {
@@ -51,6 +53,17 @@ func WriteSecrets(t *testing.T, s store.Store) {
 	got, err := s.HookSecretsGet(ctx(t), h.ID)
 	must(t, err)
 	mustEqual(t, got, secrets)
+
+	// An action's secrets, in its draft and in a deployed version.
+	a := newAction("secret-holder", "post-login")
+	a.Secrets = []keyhook.ActionSecret{{Name: "STORETEST_SECRET_NAME", Value: PlaintextSecret}}
+	must(t, s.ActionCreate(ctx(t), a))
+	build(t, s, a)
+	v := deploy(t, s, a.ID)
+	mustEqual(t, v.Secrets[0].Value, PlaintextSecret)
+	got2, err := s.ActionGet(ctx(t), a.ID)
+	must(t, err)
+	mustEqual(t, got2.Secrets[0].Value, PlaintextSecret)
 
 	k := &store.SigningKey{KID: "secret-kid", PrivateKeyPEM: []byte(PlaintextPEM)}
 	must(t, s.SigningKeyCreate(ctx(t), k))

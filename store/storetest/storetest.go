@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore NewStore) {
 	tests = append(tests, resourceServerTests...)
 	tests = append(tests, clientGrantTests...)
 	tests = append(tests, hookTests...)
+	tests = append(tests, actionTests...)
 	tests = append(tests, updateTests...)
 	tests = append(tests, logTests...)
 	tests = append(tests, signingKeyTests...)

@@ -8,6 +8,63 @@ import (
 	"time"
 )
 
+type Action struct {
+	ID                    string
+	Name                  string
+	SupportedTriggers     []byte
+	Code                  string
+	Runtime               string
+	Dependencies          []byte
+	Secrets               []byte
+	Status                string
+	BuildError            string
+	Bundle                string
+	BundleHash            string
+	BuiltAt               *time.Time
+	Revision              int64
+	DeployWhenBuilt       bool
+	DeployedVersionID     string
+	DeployedVersionNumber int32
+	AllChangesDeployed    bool
+	CreatedAt             time.Time
+	UpdatedAt             time.Time
+}
+
+type ActionBinding struct {
+	ID          string
+	TriggerID   string
+	Position    int32
+	ActionID    string
+	DisplayName string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+type ActionExecution struct {
+	ID        string
+	TriggerID string
+	Status    string
+	Steps     []byte
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+type ActionVersion struct {
+	ID                string
+	ActionID          string
+	Number            int32
+	Code              string
+	Runtime           string
+	SupportedTriggers []byte
+	Dependencies      []byte
+	Secrets           []byte
+	Bundle            string
+	BundleHash        string
+	BuiltAt           time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
 type Client struct {
 	ClientID                string
 	SecretHash              string

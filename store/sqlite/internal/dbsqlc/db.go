@@ -24,6 +24,66 @@ func New(db DBTX) *Queries {
 func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	q := Queries{db: db}
 	var err error
+	if q.actionBindingCountStmt, err = db.PrepareContext(ctx, ActionBindingCount); err != nil {
+		return nil, fmt.Errorf("error preparing query ActionBindingCount: %w", err)
+	}
+	if q.actionCountStmt, err = db.PrepareContext(ctx, ActionCount); err != nil {
+		return nil, fmt.Errorf("error preparing query ActionCount: %w", err)
+	}
+	if q.actionCreateStmt, err = db.PrepareContext(ctx, ActionCreate); err != nil {
+		return nil, fmt.Errorf("error preparing query ActionCreate: %w", err)
+	}
+	if q.actionDeleteStmt, err = db.PrepareContext(ctx, ActionDelete); err != nil {
+		return nil, fmt.Errorf("error preparing query ActionDelete: %w", err)
+	}
+	if q.actionGetStmt, err = db.PrepareContext(ctx, ActionGet); err != nil {
+		return nil, fmt.Errorf("error preparing query ActionGet: %w", err)
+	}
+	if q.actionGetByNameStmt, err = db.PrepareContext(ctx, ActionGetByName); err != nil {
+		return nil, fmt.Errorf("error preparing query ActionGetByName: %w", err)
+	}
+	if q.actionListStmt, err = db.PrepareContext(ctx, ActionList); err != nil {
+		return nil, fmt.Errorf("error preparing query ActionList: %w", err)
+	}
+	if q.actionUpdateStmt, err = db.PrepareContext(ctx, ActionUpdate); err != nil {
+		return nil, fmt.Errorf("error preparing query ActionUpdate: %w", err)
+	}
+	if q.actionVersionCountStmt, err = db.PrepareContext(ctx, ActionVersionCount); err != nil {
+		return nil, fmt.Errorf("error preparing query ActionVersionCount: %w", err)
+	}
+	if q.actionVersionCreateStmt, err = db.PrepareContext(ctx, ActionVersionCreate); err != nil {
+		return nil, fmt.Errorf("error preparing query ActionVersionCreate: %w", err)
+	}
+	if q.actionVersionGetStmt, err = db.PrepareContext(ctx, ActionVersionGet); err != nil {
+		return nil, fmt.Errorf("error preparing query ActionVersionGet: %w", err)
+	}
+	if q.actionVersionListStmt, err = db.PrepareContext(ctx, ActionVersionList); err != nil {
+		return nil, fmt.Errorf("error preparing query ActionVersionList: %w", err)
+	}
+	if q.actionVersionNextNumberStmt, err = db.PrepareContext(ctx, ActionVersionNextNumber); err != nil {
+		return nil, fmt.Errorf("error preparing query ActionVersionNextNumber: %w", err)
+	}
+	if q.actionVersionPruneStmt, err = db.PrepareContext(ctx, ActionVersionPrune); err != nil {
+		return nil, fmt.Errorf("error preparing query ActionVersionPrune: %w", err)
+	}
+	if q.bindingCountStmt, err = db.PrepareContext(ctx, BindingCount); err != nil {
+		return nil, fmt.Errorf("error preparing query BindingCount: %w", err)
+	}
+	if q.bindingCreateStmt, err = db.PrepareContext(ctx, BindingCreate); err != nil {
+		return nil, fmt.Errorf("error preparing query BindingCreate: %w", err)
+	}
+	if q.bindingDeleteTriggerStmt, err = db.PrepareContext(ctx, BindingDeleteTrigger); err != nil {
+		return nil, fmt.Errorf("error preparing query BindingDeleteTrigger: %w", err)
+	}
+	if q.bindingListStmt, err = db.PrepareContext(ctx, BindingList); err != nil {
+		return nil, fmt.Errorf("error preparing query BindingList: %w", err)
+	}
+	if q.bindingListAllStmt, err = db.PrepareContext(ctx, BindingListAll); err != nil {
+		return nil, fmt.Errorf("error preparing query BindingListAll: %w", err)
+	}
+	if q.bindingListDeployedStmt, err = db.PrepareContext(ctx, BindingListDeployed); err != nil {
+		return nil, fmt.Errorf("error preparing query BindingListDeployed: %w", err)
+	}
 	if q.clientCountStmt, err = db.PrepareContext(ctx, ClientCount); err != nil {
 		return nil, fmt.Errorf("error preparing query ClientCount: %w", err)
 	}
@@ -74,6 +134,15 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.connectionListStmt, err = db.PrepareContext(ctx, ConnectionList); err != nil {
 		return nil, fmt.Errorf("error preparing query ConnectionList: %w", err)
+	}
+	if q.executionCreateStmt, err = db.PrepareContext(ctx, ExecutionCreate); err != nil {
+		return nil, fmt.Errorf("error preparing query ExecutionCreate: %w", err)
+	}
+	if q.executionGetStmt, err = db.PrepareContext(ctx, ExecutionGet); err != nil {
+		return nil, fmt.Errorf("error preparing query ExecutionGet: %w", err)
+	}
+	if q.executionPruneStmt, err = db.PrepareContext(ctx, ExecutionPrune); err != nil {
+		return nil, fmt.Errorf("error preparing query ExecutionPrune: %w", err)
 	}
 	if q.hookCountStmt, err = db.PrepareContext(ctx, HookCount); err != nil {
 		return nil, fmt.Errorf("error preparing query HookCount: %w", err)
@@ -230,6 +299,106 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 
 func (q *Queries) Close() error {
 	var err error
+	if q.actionBindingCountStmt != nil {
+		if cerr := q.actionBindingCountStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing actionBindingCountStmt: %w", cerr)
+		}
+	}
+	if q.actionCountStmt != nil {
+		if cerr := q.actionCountStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing actionCountStmt: %w", cerr)
+		}
+	}
+	if q.actionCreateStmt != nil {
+		if cerr := q.actionCreateStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing actionCreateStmt: %w", cerr)
+		}
+	}
+	if q.actionDeleteStmt != nil {
+		if cerr := q.actionDeleteStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing actionDeleteStmt: %w", cerr)
+		}
+	}
+	if q.actionGetStmt != nil {
+		if cerr := q.actionGetStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing actionGetStmt: %w", cerr)
+		}
+	}
+	if q.actionGetByNameStmt != nil {
+		if cerr := q.actionGetByNameStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing actionGetByNameStmt: %w", cerr)
+		}
+	}
+	if q.actionListStmt != nil {
+		if cerr := q.actionListStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing actionListStmt: %w", cerr)
+		}
+	}
+	if q.actionUpdateStmt != nil {
+		if cerr := q.actionUpdateStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing actionUpdateStmt: %w", cerr)
+		}
+	}
+	if q.actionVersionCountStmt != nil {
+		if cerr := q.actionVersionCountStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing actionVersionCountStmt: %w", cerr)
+		}
+	}
+	if q.actionVersionCreateStmt != nil {
+		if cerr := q.actionVersionCreateStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing actionVersionCreateStmt: %w", cerr)
+		}
+	}
+	if q.actionVersionGetStmt != nil {
+		if cerr := q.actionVersionGetStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing actionVersionGetStmt: %w", cerr)
+		}
+	}
+	if q.actionVersionListStmt != nil {
+		if cerr := q.actionVersionListStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing actionVersionListStmt: %w", cerr)
+		}
+	}
+	if q.actionVersionNextNumberStmt != nil {
+		if cerr := q.actionVersionNextNumberStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing actionVersionNextNumberStmt: %w", cerr)
+		}
+	}
+	if q.actionVersionPruneStmt != nil {
+		if cerr := q.actionVersionPruneStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing actionVersionPruneStmt: %w", cerr)
+		}
+	}
+	if q.bindingCountStmt != nil {
+		if cerr := q.bindingCountStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing bindingCountStmt: %w", cerr)
+		}
+	}
+	if q.bindingCreateStmt != nil {
+		if cerr := q.bindingCreateStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing bindingCreateStmt: %w", cerr)
+		}
+	}
+	if q.bindingDeleteTriggerStmt != nil {
+		if cerr := q.bindingDeleteTriggerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing bindingDeleteTriggerStmt: %w", cerr)
+		}
+	}
+	if q.bindingListStmt != nil {
+		if cerr := q.bindingListStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing bindingListStmt: %w", cerr)
+		}
+	}
+	if q.bindingListAllStmt != nil {
+		if cerr := q.bindingListAllStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing bindingListAllStmt: %w", cerr)
+		}
+	}
+	if q.bindingListDeployedStmt != nil {
+		if cerr := q.bindingListDeployedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing bindingListDeployedStmt: %w", cerr)
+		}
+	}
 	if q.clientCountStmt != nil {
 		if cerr := q.clientCountStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing clientCountStmt: %w", cerr)
@@ -313,6 +482,21 @@ func (q *Queries) Close() error {
 	if q.connectionListStmt != nil {
 		if cerr := q.connectionListStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing connectionListStmt: %w", cerr)
+		}
+	}
+	if q.executionCreateStmt != nil {
+		if cerr := q.executionCreateStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing executionCreateStmt: %w", cerr)
+		}
+	}
+	if q.executionGetStmt != nil {
+		if cerr := q.executionGetStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing executionGetStmt: %w", cerr)
+		}
+	}
+	if q.executionPruneStmt != nil {
+		if cerr := q.executionPruneStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing executionPruneStmt: %w", cerr)
 		}
 	}
 	if q.hookCountStmt != nil {
@@ -604,6 +788,26 @@ func (q *Queries) queryRow(ctx context.Context, stmt *sql.Stmt, query string, ar
 type Queries struct {
 	db                                 DBTX
 	tx                                 *sql.Tx
+	actionBindingCountStmt             *sql.Stmt
+	actionCountStmt                    *sql.Stmt
+	actionCreateStmt                   *sql.Stmt
+	actionDeleteStmt                   *sql.Stmt
+	actionGetStmt                      *sql.Stmt
+	actionGetByNameStmt                *sql.Stmt
+	actionListStmt                     *sql.Stmt
+	actionUpdateStmt                   *sql.Stmt
+	actionVersionCountStmt             *sql.Stmt
+	actionVersionCreateStmt            *sql.Stmt
+	actionVersionGetStmt               *sql.Stmt
+	actionVersionListStmt              *sql.Stmt
+	actionVersionNextNumberStmt        *sql.Stmt
+	actionVersionPruneStmt             *sql.Stmt
+	bindingCountStmt                   *sql.Stmt
+	bindingCreateStmt                  *sql.Stmt
+	bindingDeleteTriggerStmt           *sql.Stmt
+	bindingListStmt                    *sql.Stmt
+	bindingListAllStmt                 *sql.Stmt
+	bindingListDeployedStmt            *sql.Stmt
 	clientCountStmt                    *sql.Stmt
 	clientCreateStmt                   *sql.Stmt
 	clientDeleteStmt                   *sql.Stmt
@@ -621,6 +825,9 @@ type Queries struct {
 	connectionCreateStmt               *sql.Stmt
 	connectionGetByNameStmt            *sql.Stmt
 	connectionListStmt                 *sql.Stmt
+	executionCreateStmt                *sql.Stmt
+	executionGetStmt                   *sql.Stmt
+	executionPruneStmt                 *sql.Stmt
 	hookCountStmt                      *sql.Stmt
 	hookCreateStmt                     *sql.Stmt
 	hookDeleteStmt                     *sql.Stmt
@@ -677,6 +884,26 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 	return &Queries{
 		db:                                 tx,
 		tx:                                 tx,
+		actionBindingCountStmt:             q.actionBindingCountStmt,
+		actionCountStmt:                    q.actionCountStmt,
+		actionCreateStmt:                   q.actionCreateStmt,
+		actionDeleteStmt:                   q.actionDeleteStmt,
+		actionGetStmt:                      q.actionGetStmt,
+		actionGetByNameStmt:                q.actionGetByNameStmt,
+		actionListStmt:                     q.actionListStmt,
+		actionUpdateStmt:                   q.actionUpdateStmt,
+		actionVersionCountStmt:             q.actionVersionCountStmt,
+		actionVersionCreateStmt:            q.actionVersionCreateStmt,
+		actionVersionGetStmt:               q.actionVersionGetStmt,
+		actionVersionListStmt:              q.actionVersionListStmt,
+		actionVersionNextNumberStmt:        q.actionVersionNextNumberStmt,
+		actionVersionPruneStmt:             q.actionVersionPruneStmt,
+		bindingCountStmt:                   q.bindingCountStmt,
+		bindingCreateStmt:                  q.bindingCreateStmt,
+		bindingDeleteTriggerStmt:           q.bindingDeleteTriggerStmt,
+		bindingListStmt:                    q.bindingListStmt,
+		bindingListAllStmt:                 q.bindingListAllStmt,
+		bindingListDeployedStmt:            q.bindingListDeployedStmt,
 		clientCountStmt:                    q.clientCountStmt,
 		clientCreateStmt:                   q.clientCreateStmt,
 		clientDeleteStmt:                   q.clientDeleteStmt,
@@ -694,6 +921,9 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		connectionCreateStmt:               q.connectionCreateStmt,
 		connectionGetByNameStmt:            q.connectionGetByNameStmt,
 		connectionListStmt:                 q.connectionListStmt,
+		executionCreateStmt:                q.executionCreateStmt,
+		executionGetStmt:                   q.executionGetStmt,
+		executionPruneStmt:                 q.executionPruneStmt,
 		hookCountStmt:                      q.hookCountStmt,
 		hookCreateStmt:                     q.hookCreateStmt,
 		hookDeleteStmt:                     q.hookDeleteStmt,

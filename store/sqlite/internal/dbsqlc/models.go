@@ -8,6 +8,63 @@ import (
 	"github.com/keyhook/keyhook/store/sqlite/internal/column"
 )
 
+type Action struct {
+	ID                    string
+	Name                  string
+	SupportedTriggers     string
+	Code                  string
+	Runtime               string
+	Dependencies          string
+	Secrets               []byte
+	Status                string
+	BuildError            string
+	Bundle                string
+	BundleHash            string
+	BuiltAt               *column.Time
+	Revision              int64
+	DeployWhenBuilt       bool
+	DeployedVersionID     string
+	DeployedVersionNumber int64
+	AllChangesDeployed    bool
+	CreatedAt             column.Time
+	UpdatedAt             column.Time
+}
+
+type ActionBinding struct {
+	ID          string
+	TriggerID   string
+	Position    int64
+	ActionID    string
+	DisplayName string
+	CreatedAt   column.Time
+	UpdatedAt   column.Time
+}
+
+type ActionExecution struct {
+	ID        string
+	TriggerID string
+	Status    string
+	Steps     string
+	CreatedAt column.Time
+	UpdatedAt column.Time
+}
+
+type ActionVersion struct {
+	ID                string
+	ActionID          string
+	Number            int64
+	Code              string
+	Runtime           string
+	SupportedTriggers string
+	Dependencies      string
+	Secrets           []byte
+	Bundle            string
+	BundleHash        string
+	BuiltAt           column.Time
+	CreatedAt         column.Time
+	UpdatedAt         column.Time
+}
+
 type Client struct {
 	ClientID                string
 	SecretHash              string
