@@ -97,4 +97,3 @@ func (q *queries) BindingListDeployed(ctx context.Context, trigger keyhook.Trigg
 		return &store.DeployedBinding{Binding: *b, ActionName: r.ActionName, Version: *v}, nil
 	})
 }
-
