@@ -65,6 +65,20 @@ var routeScopes = map[string][]string{
 	"DELETE /api/v2/client-grants/{id}":       {"delete:client_grants"},
 	"GET /api/v2/logs":                        {"read:logs", "read:logs_users"},
 	"GET /api/v2/logs/{id}":                   {"read:logs", "read:logs_users"},
+
+	"GET /api/v2/actions/actions":                                   {"read:actions"},
+	"POST /api/v2/actions/actions":                                  {"create:actions"},
+	"GET /api/v2/actions/actions/{id}":                              {"read:actions"},
+	"PATCH /api/v2/actions/actions/{id}":                            {"update:actions"},
+	"DELETE /api/v2/actions/actions/{id}":                           {"delete:actions"},
+	"POST /api/v2/actions/actions/{id}/deploy":                      {"create:actions"},
+	"GET /api/v2/actions/actions/{id}/versions":                     {"read:actions"},
+	"GET /api/v2/actions/actions/{id}/versions/{versionId}":         {"read:actions"},
+	"POST /api/v2/actions/actions/{id}/versions/{versionId}/deploy": {"create:actions"},
+	"GET /api/v2/actions/triggers":                                  {"read:actions"},
+	"GET /api/v2/actions/triggers/{triggerId}/bindings":             {"read:actions"},
+	"PATCH /api/v2/actions/triggers/{triggerId}/bindings":           {"update:actions"},
+	"GET /api/v2/actions/executions/{id}":                           {"read:actions"},
 }
 
 // currentUserRoutes are the only routes a user token may call (on its own

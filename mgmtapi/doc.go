@@ -1,6 +1,8 @@
 // Package mgmtapi serves the Auth0-compatible Management API v2 under
-// /api/v2/: hooks (with secrets and keyhook's test runner), users, user
-// blocks, clients, resource servers, client grants and logs. It
+// /api/v2/: hooks (with secrets and keyhook's test runner), Actions (drafts,
+// deploys and versions, triggers and their bindings, executions), users,
+// user blocks, clients, resource servers, client grants and logs. Saving an
+// action's draft queues its build (actionbuild) in the same transaction. It
 // authenticates Bearer JWTs (signature, RS256, exp, nbf, iss, aud and the
 // kind of subject: auth.go), authorizes every route (authz.go: a client
 // token by its scopes, a user token only on its own record with Auth0's
@@ -12,7 +14,7 @@
 // UTF-8; paths and queries are checked by the server, which asks
 // WriteInputError for the answer.
 //
-// It imports the domain package, store, password, tenantlog, trigger, jsrt,
-// ratelimit, inputcheck, reqlog, github.com/Masterminds/semver/v3 and the
-// standard library.
+// It imports the domain package, store, actionbuild, password, tenantlog,
+// trigger, jsrt, ratelimit, inputcheck, reqlog,
+// github.com/Masterminds/semver/v3 and the standard library.
 package mgmtapi

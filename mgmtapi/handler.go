@@ -43,6 +43,11 @@ type Handler struct {
 	// (configcache.Cache.Invalidate) drop what they trusted.
 	ConfigChanged func()
 
+	// CheckActionCode checks an action's code when a draft is saved; nil
+	// checks it with JS.CheckScript. A syntax error it returns as a
+	// *jsrt.SyntaxError answers 400 with its line and column.
+	CheckActionCode func(code string) error
+
 	// MaxLoginFailures is the brute-force threshold the token endpoint
 	// blocks at (user-blocks lists pairs at or above it); 0 or less means
 	// keyhook.DefaultMaxLoginFailures.
@@ -76,6 +81,20 @@ func (h *Handler) routes() []route {
 		{"PATCH /api/v2/hooks/{id}/secrets", []string{"update:hooks"}, h.updateHookSecrets},
 		{"DELETE /api/v2/hooks/{id}/secrets", []string{"delete:hooks"}, h.deleteHookSecrets},
 		{"POST /api/v2/hooks/{id}/test", []string{"create:hooks"}, h.testHook},
+
+		{"GET /api/v2/actions/actions", []string{"read:actions"}, h.listActions},
+		{"POST /api/v2/actions/actions", []string{"create:actions"}, h.createAction},
+		{"GET /api/v2/actions/actions/{id}", []string{"read:actions"}, h.getAction},
+		{"PATCH /api/v2/actions/actions/{id}", []string{"update:actions"}, h.updateAction},
+		{"DELETE /api/v2/actions/actions/{id}", []string{"delete:actions"}, h.deleteAction},
+		{"POST /api/v2/actions/actions/{id}/deploy", []string{"create:actions"}, h.deployAction},
+		{"GET /api/v2/actions/actions/{id}/versions", []string{"read:actions"}, h.listActionVersions},
+		{"GET /api/v2/actions/actions/{id}/versions/{versionId}", []string{"read:actions"}, h.getActionVersion},
+		{"POST /api/v2/actions/actions/{id}/versions/{versionId}/deploy", []string{"create:actions"}, h.deployActionVersion},
+		{"GET /api/v2/actions/triggers", []string{"read:actions"}, h.listActionTriggers},
+		{"GET /api/v2/actions/triggers/{triggerId}/bindings", []string{"read:actions"}, h.listBindings},
+		{"PATCH /api/v2/actions/triggers/{triggerId}/bindings", []string{"update:actions"}, h.updateBindings},
+		{"GET /api/v2/actions/executions/{id}", []string{"read:actions"}, h.getExecution},
 
 		{"GET /api/v2/users", []string{"read:users"}, h.listUsers},
 		{"POST /api/v2/users", []string{"create:users"}, h.createUser},

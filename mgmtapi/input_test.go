@@ -46,6 +46,8 @@ func inputFixture(t *testing.T, b *bundle) map[string][2]string {
 	grant := b.must(http.StatusCreated, "POST", "/api/v2/client-grants", map[string]any{
 		"client_id": client, "audience": "https://fixture.example/", "scope": []string{"read:x"},
 	}).object(t)["id"].(string)
+	action := b.deployedAction("fixture", keyhook.TriggerPostLogin)
+	version := b.must(http.StatusOK, "GET", "/api/v2/actions/actions/"+action, nil).object(t)["deployed_version"].(map[string]any)["id"].(string)
 	return map[string][2]string{
 		"user create":          {"POST", "/api/v2/users"},
 		"user update":          {"PATCH", userPath(user)},
@@ -61,6 +63,12 @@ func inputFixture(t *testing.T, b *bundle) map[string][2]string {
 		"resource server edit": {"PATCH", "/api/v2/resource-servers/" + rs},
 		"grant create":         {"POST", "/api/v2/client-grants"},
 		"grant update":         {"PATCH", "/api/v2/client-grants/" + grant},
+
+		"action create":         {"POST", "/api/v2/actions/actions"},
+		"action update":         {"PATCH", "/api/v2/actions/actions/" + action},
+		"action deploy":         {"POST", "/api/v2/actions/actions/" + action + "/deploy"},
+		"action version deploy": {"POST", "/api/v2/actions/actions/" + action + "/versions/" + version + "/deploy"},
+		"bindings update":       {"PATCH", "/api/v2/actions/triggers/post-login/bindings"},
 	}
 }
 
@@ -141,6 +149,11 @@ func TestBodyLimits(t *testing.T) {
 		{"resource server edit", map[string]any{"name": long(201)}, tooLong(201, 200) + " on property name"},
 		{"resource server edit", map[string]any{"scopes": []map[string]string{{"value": "a", "description": long(501)}}}, tooLong(501, 500) + " on property scopes[0].description"},
 		{"grant update", map[string]any{"scope": []string{long(281)}}, tooLong(281, 280) + " on property scope[0]"},
+		{"action update", map[string]any{"dependencies": []map[string]string{{"name": "lodash", "version": long(257)}}}, tooLong(257, 256) + " on property dependencies[0].version"},
+		{"action update", map[string]any{"secrets": []map[string]string{{"name": "a", "value": long(4097)}}}, tooLong(4097, 4096) + " on property secrets[0].value"},
+		{"action update", map[string]any{"runtime": long(65)}, tooLong(65, 64) + " on property runtime"},
+		{"action create", map[string]any{"supported_triggers": []map[string]string{{"id": long(65)}}}, tooLong(65, 64) + " on property supported_triggers[0].id"},
+		{"bindings update", map[string]any{"bindings": []any{map[string]any{"ref": map[string]string{"value": long(129)}}}}, tooLong(129, 128) + " on property bindings[0].ref.value"},
 	}
 	for _, tt := range tests {
 		rt := routes[tt.route]
@@ -183,6 +196,8 @@ func TestBodySizePerRoute(t *testing.T) {
 	}{
 		{"user update", 300 << 10, 256 << 10},
 		{"hook update", 600 << 10, 512 << 10},
+		{"action update", 600 << 10, 512 << 10},
+		{"bindings update", 100 << 10, 64 << 10},
 		{"hook secrets add", 300 << 10, 256 << 10},
 		{"grant update", 300 << 10, 256 << 10},
 		{"client update", 1100 << 10, 1 << 20},

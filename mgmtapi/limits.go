@@ -117,6 +117,36 @@ var (
 	}}
 )
 
+// The Actions bodies. maxEnumLen bounds strings that must be one of a few
+// short names (triggers, runtimes, reference types); the handler checks
+// the name.
+const maxEnumLen = 64
+
+var (
+	actionBody = limit{props: map[string]limit{
+		"name":    {chars: keyhook.MaxActionNameLen},
+		"code":    {bytes: keyhook.MaxActionCodeBytes},
+		"runtime": {chars: maxEnumLen},
+		"supported_triggers": {props: map[string]limit{
+			"id": {chars: maxEnumLen}, "version": {chars: maxEnumLen},
+			"status": {chars: maxEnumLen}, "default_runtime": {chars: maxEnumLen}, "binding_policy": {chars: maxEnumLen},
+		}},
+		"dependencies": {props: map[string]limit{
+			"name": {chars: keyhook.MaxDependencyNameLen}, "version": {chars: keyhook.MaxDependencyVersionLen},
+			"registry_url": {chars: keyhook.MaxURLLen},
+		}},
+		"secrets": {props: map[string]limit{
+			"name": {chars: keyhook.MaxActionSecretNameLen}, "value": {chars: keyhook.MaxActionSecretValueLen},
+		}},
+	}}
+	bindingsBody = limit{props: map[string]limit{
+		"bindings": {props: map[string]limit{
+			"display_name": {chars: keyhook.MaxBindingDisplayNameLen},
+			"ref":          {props: map[string]limit{"type": {chars: maxEnumLen}, "value": {chars: keyhook.MaxActionNameLen}}},
+		}},
+	}}
+)
+
 // bodyRules is every route that reads a body, by its pattern: hook scripts
 // and client login pages need more room than users, users (with metadata)
 // more than grants.
@@ -135,6 +165,10 @@ var bodyRules = map[string]bodyRule{
 	"PATCH /api/v2/resource-servers/{id}": {maxBytes: 1 << 20, body: resourceServerBody},
 	"POST /api/v2/client-grants":          {maxBytes: 256 << 10, body: clientGrantBody},
 	"PATCH /api/v2/client-grants/{id}":    {maxBytes: 256 << 10, body: clientGrantBody},
+
+	"POST /api/v2/actions/actions":                        {maxBytes: 512 << 10, body: actionBody},
+	"PATCH /api/v2/actions/actions/{id}":                  {maxBytes: 512 << 10, body: actionBody},
+	"PATCH /api/v2/actions/triggers/{triggerId}/bindings": {maxBytes: 64 << 10, body: bindingsBody},
 }
 
 // bodyRuleFor returns the rule of the route r matched.

@@ -44,6 +44,7 @@ type bundle struct {
 
 var allScopes = []string{
 	"read:hooks", "create:hooks", "update:hooks", "delete:hooks",
+	"read:actions", "create:actions", "update:actions", "delete:actions",
 	"read:users", "create:users", "update:users", "delete:users",
 	"read:clients", "create:clients", "update:clients", "delete:clients", "update:client_keys",
 	"read:resource_servers", "create:resource_servers", "update:resource_servers", "delete:resource_servers",
@@ -292,6 +293,26 @@ func (b *bundle) snapshot() string {
 			b.t.Fatal(err)
 		}
 		encode([]any{h, s})
+	}
+	// Actions with their secrets (values included), versions and
+	// bindings.
+	actions, _, err := b.db.ActionList(ctx, store.ActionListParams{PageParams: store.PageParams{PerPage: 100}})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	for _, a := range actions {
+		versions, _, err := b.db.ActionVersionList(ctx, store.ActionVersionListParams{ActionID: a.ID, PageParams: store.PageParams{PerPage: 100}})
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		encode([]any{a, versions})
+	}
+	for _, t := range keyhook.ActionTriggers {
+		bindings, _, err := b.db.BindingList(ctx, store.BindingListParams{TriggerID: t.ID, PageParams: store.PageParams{PerPage: 100}})
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		encode(bindings)
 	}
 	users, _, err := b.db.UserList(ctx, store.UserListParams{PageParams: store.PageParams{PerPage: 100}})
 	if err != nil {

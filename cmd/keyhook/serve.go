@@ -17,6 +17,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/spf13/cobra"
 
+	"github.com/keyhook/keyhook/actionbuild"
 	"github.com/keyhook/keyhook/authapi"
 	"github.com/keyhook/keyhook/configcache"
 	"github.com/keyhook/keyhook/delivery"
@@ -193,6 +194,11 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 		StepTimeout: o.hookTimeout, ChainTimeout: o.chainTimeout, AsyncTimeout: o.jobTimeout, Logs: logs,
 	}
 	if err := delivery.Register(workers, triggers); err != nil {
+		return err
+	}
+	// Action drafts are built by a queue job; the builder is temporary
+	// (actionbuilder.go) until npmdeps lands.
+	if err := actionbuild.Register(workers, &actionbuild.Runner{Store: st, Builder: syntaxOnlyBuilder{js: js}, Logger: logger}); err != nil {
 		return err
 	}
 
