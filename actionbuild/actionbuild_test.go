@@ -58,7 +58,8 @@ func openStore(t *testing.T, workers *river.Workers) *sqlite.DB {
 func save(t *testing.T, st store.Store, a *keyhook.Action) *keyhook.Action {
 	t.Helper()
 	err := st.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
-		cur, err := tx.ActionGet(ctx, a.ID)
+		_, err := tx.ActionGet(ctx, a.ID)
+		var cur *keyhook.Action
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			a.Status = keyhook.ActionPending
