@@ -52,6 +52,7 @@ type serveOptions struct {
 	chainTimeout  time.Duration
 	jobTimeout    time.Duration
 	configMaxAge  time.Duration
+	npmRegistry   string
 	rateLimit     float64
 	rateBurst     int
 	logLevel      string
@@ -109,6 +110,7 @@ Environment:
 	f.DurationVar(&o.chainTimeout, "chain-timeout", 10*time.Second, "time limit of one blocking trigger chain")
 	f.DurationVar(&o.jobTimeout, "job-timeout", 60*time.Second, "time limit of one attempt of a non-blocking hook (post-user-registration, post-change-password); a job a crash left running is retried 20-50s after this limit")
 	f.DurationVar(&o.configMaxAge, "config-max-age", time.Second, "how long cached configuration (clients, APIs, grants, hooks) is trusted for changes made by other keyhook processes sharing the database; changes through this process are seen at once (0 checks the database on every request)")
+	f.StringVar(&o.npmRegistry, "npm-registry", os.Getenv("KEYHOOK_NPM_REGISTRY"), "npm registry for action and hook dependencies (env KEYHOOK_NPM_REGISTRY; default: what npm is configured with: NPM_CONFIG_REGISTRY, .npmrc files, else npm's own default as `npm config get registry` prints it)")
 	f.Float64Var(&o.rateLimit, "mgmt-rate-limit", 50, "Management API requests per second per client (0 disables)")
 	f.IntVar(&o.rateBurst, "mgmt-rate-burst", 100, "Management API burst size per client")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug (adds one line per request), info, warn, error")
@@ -196,9 +198,9 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 	if err := delivery.Register(workers, triggers); err != nil {
 		return err
 	}
-	// Action drafts are built by a queue job; the builder is temporary
-	// (actionbuilder.go) until npmdeps lands.
-	if err := actionbuild.Register(workers, &actionbuild.Runner{Store: st, Builder: syntaxOnlyBuilder{js: js}, Logger: logger}); err != nil {
+	// Action drafts are built by a queue job, with npm dependencies.
+	builder := &npmBuilder{registry: o.npmRegistry, cacheDir: npmCacheDir(o.dataDir), logger: logger}
+	if err := actionbuild.Register(workers, &actionbuild.Runner{Store: st, Builder: builder, Logger: logger}); err != nil {
 		return err
 	}
 
@@ -238,7 +240,7 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 				Protection: o.protection.token(), Logs: logs},
 			&authapi.Handler{Store: st, Triggers: triggers, Logs: logs, Logger: logger, Now: time.Now,
 				SignupsPerIP: o.protection.signups()},
-			&mgmtapi.Handler{Store: st, Verifier: sign, Issuer: issuer, Audience: boot.Audience, Tenant: tenant, Triggers: triggers, JS: js,
+			&mgmtapi.Handler{Store: st, Verifier: sign, Issuer: issuer, Audience: boot.Audience, Tenant: tenant, Triggers: triggers, JS: js, CheckActionCode: checkActionCode,
 				Limiter: limiter, Logs: logs, Logger: logger, Now: time.Now, MaxLoginFailures: o.protection.maxLoginFailures,
 				ConfigChanged: config.Invalidate},
 		},
