@@ -1,6 +1,7 @@
 package mgmtapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -106,7 +107,13 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
+	// Scripts are full of => and <: Auth0 sends them as they are, and so do
+	// we (the Content-Type is JSON, so no HTML escaping is needed).
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(v)
+	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	if err != nil {
 		// Our own views always marshal; this is a programming error.
 		http.Error(w, `{"statusCode":500,"error":"Internal Server Error","message":"Internal error"}`, http.StatusInternalServerError)
