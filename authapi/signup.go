@@ -182,7 +182,7 @@ func (h *Handler) signup(w http.ResponseWriter, r *http.Request) {
 		h.internal(w, "check user", err)
 		return
 	} else if exists {
-		h.failLog(ctx, r, u, conn, client, "The user already exists.", nil)
+		h.failLog(ctx, r, u, conn, client, "The user already exists.", nil, nil)
 		writeLegacyError(w, http.StatusBadRequest, "BadRequestError", "user_exists", "The user already exists.")
 		return
 	}
@@ -190,15 +190,19 @@ func (h *Handler) signup(w http.ResponseWriter, r *http.Request) {
 	pre, err := h.Triggers.PreUserRegistration(ctx, trigger.PreUserRegistration{
 		User: u, Password: req.Password, Connection: conn,
 		RequestLanguage: r.Header.Get("Accept-Language"), IP: clientIP(r),
+		Client: client, UserAgent: r.UserAgent(), Hostname: r.Host,
 	})
 	if d, ok := trigger.IsDeny(err); ok {
-		h.failLog(ctx, r, u, conn, client, d.Message, pre.Executions)
+		h.failLog(ctx, r, u, conn, client, d.Message, pre.Executions, pre.Actions)
 		// Auth0 answers API clients with the error's first argument; the
 		// friendly message is for its hosted login pages. A failing (not
 		// denying) hook's text is never surfaced.
 		desc := d.Message
 		if d.Failure {
 			desc = d.FriendlyMessage
+		}
+		if d.UserMessage != "" {
+			desc = d.UserMessage
 		}
 		writeLegacyError(w, http.StatusBadRequest, "BadRequestError", "extensibility_error", desc)
 		return
@@ -233,10 +237,11 @@ func (h *Handler) signup(w http.ResponseWriter, r *http.Request) {
 		}
 		entry := h.logEntry(r, keyhook.LogSuccessSignup, u, conn, client)
 		tenantlog.WithExecutions(entry, pre.Executions)
+		pre.Actions.AddTo(entry)
 		return tenantlog.Write(ctx, tx, entry)
 	})
 	if errors.Is(err, store.ErrConflict) {
-		h.failLog(ctx, r, u, conn, client, "The user already exists.", pre.Executions)
+		h.failLog(ctx, r, u, conn, client, "The user already exists.", pre.Executions, pre.Actions)
 		writeLegacyError(w, http.StatusBadRequest, "BadRequestError", "user_exists", "The user already exists.")
 		return
 	}
@@ -313,10 +318,11 @@ func (h *Handler) logEntry(r *http.Request, typ string, u *keyhook.User, conn *k
 
 // failLog records a failed signup (fs). A failure to log is reported, not
 // returned: the user's answer does not depend on it.
-func (h *Handler) failLog(ctx context.Context, r *http.Request, u *keyhook.User, conn *keyhook.Connection, client *keyhook.Client, description string, execs []keyhook.HookExecution) {
+func (h *Handler) failLog(ctx context.Context, r *http.Request, u *keyhook.User, conn *keyhook.Connection, client *keyhook.Client, description string, execs []keyhook.HookExecution, acts *trigger.Actions) {
 	e := h.logEntry(r, keyhook.LogFailedSignup, u, conn, client)
 	e.Description = description
 	tenantlog.WithExecutions(e, execs)
+	acts.AddTo(e)
 	if err := h.writeLog(ctx, e); err != nil {
 		h.logger().ErrorContext(ctx, "write signup failure log", "err", err)
 	}

@@ -1,8 +1,8 @@
 // Package configcache keeps the configuration the hot paths read on every
 // request — clients, resource servers, client grants and each trigger's
-// enabled hook with its secrets — in memory, valid while the store's
-// configuration version (bumped by the database on every change, on any
-// node) is unchanged. A request costs at most one indexed read instead of
+// enabled hook with its secrets and bound actions — in memory, valid while
+// the store's configuration version (bumped by the database on every
+// change, on any node) is unchanged. A request costs at most one indexed read instead of
 // one query per entity. Concurrent requests share version reads: a request
 // waits for a read that starts after it arrived, as a group commit shares a
 // commit.
@@ -59,6 +59,7 @@ type Cache struct {
 	apis       map[string]*keyhook.ResourceServer
 	grants     map[[2]string]*keyhook.ClientGrant
 	hooks      map[keyhook.TriggerID]hookEntry
+	flows      map[keyhook.TriggerID][]store.DeployedBinding
 
 	// next is the version read that requests arriving now join; it has not
 	// started yet. reading is held by the one read in flight.
@@ -123,7 +124,7 @@ func (c *Cache) View(ctx context.Context) (*View, error) {
 	// cache holds must not roll the cache back (its lookups just miss).
 	if !c.loaded || v > c.version {
 		c.version, c.loaded = v, true
-		c.clients, c.apis, c.grants, c.hooks = nil, nil, nil, nil
+		c.clients, c.apis, c.grants, c.hooks, c.flows = nil, nil, nil, nil, nil
 	}
 	if v == c.version && r.started.After(c.checkedAt) {
 		c.checkedAt, c.checkedGen = r.started, r.generation
@@ -255,4 +256,21 @@ func (v *View) EnabledHook(ctx context.Context, t keyhook.TriggerID) (*keyhook.H
 	}
 	put(v.c, v.version, &v.c.hooks, t, hookEntry{hook: h, secrets: secrets})
 	return h, secrets, nil
+}
+
+// Flow returns the actions bound to a trigger, in order, each with its
+// deployed version (bundle and secrets included); empty when none is bound.
+func (v *View) Flow(ctx context.Context, t keyhook.TriggerID) ([]store.DeployedBinding, error) {
+	if f, ok := get(v.c, v.version, &v.c.flows, t); ok {
+		return f, nil
+	}
+	f, err := v.c.Store.BindingListDeployed(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	if f == nil {
+		f = []store.DeployedBinding{}
+	}
+	put(v.c, v.version, &v.c.flows, t, f)
+	return f, nil
 }

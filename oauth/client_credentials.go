@@ -54,8 +54,11 @@ func (h *Handler) clientCredentials(ctx context.Context, ex *exchange) (*tokenRe
 	changed := false
 	breakGlass := h.AdminClientID != "" && client.ClientID == h.AdminClientID && req.Audience == h.AdminAudience
 	if h.Triggers != nil && !breakGlass {
-		res, err := h.Triggers.CredentialsExchange(ctx, trigger.CredentialsExchange{Client: client, Audience: req.Audience, Scope: scope, Config: ex.view})
-		ex.execs = res.Executions
+		res, err := h.Triggers.CredentialsExchange(ctx, trigger.CredentialsExchange{
+			Client: client, Audience: req.Audience, Scope: scope, Config: ex.view,
+			Auth0API: h.isManagementAPI(rs), Request: ex.request(),
+		})
+		ex.execs, ex.actions = res.Executions, res.Actions
 		if d, ok := trigger.IsDeny(err); ok {
 			status := http.StatusBadRequest
 			if d.Code == "server_error" {

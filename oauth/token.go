@@ -114,7 +114,10 @@ type exchange struct {
 	now    time.Time
 	log    keyhook.LogEntry
 	execs  []keyhook.HookExecution
-	ip     string
+	// actions are the actions the grant's triggers ran (nil: none).
+	actions  *trigger.Actions
+	ip       string
+	language string
 	// logged is the success entry handed to the log writer before the
 	// token was signed (beginSuccessLog); nil until then.
 	logged *tenantlog.Pending
@@ -166,7 +169,7 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
 			Description: "Unsupported grant type: " + req.GrantType})
 		return
 	}
-	ex := &exchange{req: req, now: h.now(), ip: remoteIP(r)}
+	ex := &exchange{req: req, now: h.now(), ip: remoteIP(r), language: r.Header.Get("Accept-Language")}
 	ex.log = keyhook.LogEntry{
 		Date:      ex.now.UTC(),
 		ClientID:  req.ClientID,
@@ -199,6 +202,7 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
 			ex.log.Type = g.successLog
 		}
 		tenantlog.WithExecutions(&ex.log, ex.execs)
+		ex.actions.AddTo(&ex.log)
 		if err := h.writeLog(r.Context(), &ex.log); err != nil {
 			h.logger().ErrorContext(r.Context(), "oauth: write tenant log", "type", ex.log.Type, "err", err)
 		}
@@ -229,6 +233,7 @@ func (h *Handler) beginSuccessLog(ctx context.Context, ex *exchange, typ string)
 	}
 	ex.log.Type = typ
 	tenantlog.WithExecutions(&ex.log, ex.execs)
+	ex.actions.AddTo(&ex.log)
 	ex.logged = h.Logs.Begin(ctx, &ex.log)
 }
 
@@ -381,4 +386,9 @@ func tokenLifetime(rs *keyhook.ResourceServer) int {
 		return rs.TokenLifetime
 	}
 	return DefaultTokenLifetime
+}
+
+// request is what actions see of the token request (event.request).
+func (ex *exchange) request() trigger.Request {
+	return trigger.Request{IP: ex.ip, Method: "POST", Hostname: ex.log.Hostname, UserAgent: ex.log.UserAgent, Language: ex.language}
 }

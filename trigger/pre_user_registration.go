@@ -18,6 +18,10 @@ type PreUserRegistration struct {
 	Connection      *keyhook.Connection
 	RequestLanguage string
 	IP              string
+	// Client is the application signing up, when known.
+	Client    *keyhook.Client
+	UserAgent string
+	Hostname  string
 }
 
 // PreUserRegistrationResult carries the metadata the chain asked to set; nil
@@ -26,32 +30,137 @@ type PreUserRegistrationResult struct {
 	UserMetadata map[string]any
 	AppMetadata  map[string]any
 	Executions   []keyhook.HookExecution
+	// Actions is nil when no action ran.
+	Actions *Actions
 }
 
-// PreUserRegistration runs the pre-user-registration chain.
-func (e *Engine) PreUserRegistration(ctx context.Context, in PreUserRegistration) (PreUserRegistrationResult, error) {
-	var out PreUserRegistrationResult
-	h, secrets, err := e.enabledHook(ctx, keyhook.TriggerPreUserRegistration, nil)
-	if err != nil || h == nil {
+// PreUserRegistration runs the pre-user-registration chain: the legacy
+// hook, then the bound actions, each seeing the metadata the earlier steps
+// set.
+func (e *Engine) PreUserRegistration(ctx context.Context, in PreUserRegistration) (out PreUserRegistrationResult, err error) {
+	f, err := e.loadFlow(ctx, keyhook.TriggerPreUserRegistration, nil)
+	if err != nil || f.empty() {
 		return out, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.chainTimeout())
 	defer cancel()
-	user, hookCtx := preUserRegistrationArgs(e.Tenant, in, secrets)
-	res, exec := e.runHook(ctx, h, []any{user, hookCtx}, e.stepTimeout())
-	out.Executions = append(out.Executions, exec)
-	if res.Err != nil {
-		return out, registrationDeny(keyhook.TriggerPreUserRegistration, res.Err)
+	r := newRun(keyhook.TriggerPreUserRegistration)
+	defer func() {
+		out.Executions = r.hooks
+		out.Actions = r.actions(e.save(ctx, r))
+	}()
+	if f.hook != nil {
+		user, hookCtx := preUserRegistrationArgs(e.Tenant, in, f.hookSecrets)
+		res := e.hookStep(ctx, r, f.hook, []any{user, hookCtx}, e.stepTimeout())
+		if res.Err != nil {
+			return out, registrationDeny(keyhook.TriggerPreUserRegistration, res.Err)
+		}
+		um, am, err := applyPreUserRegistration(res.Value)
+		if err != nil {
+			xerr := &keyhook.ExecutionError{Name: "Error", Message: err.Error()}
+			r.hooks[len(r.hooks)-1].Error = xerr
+			r.exec.Steps[len(r.exec.Steps)-1].Error = xerr
+			return out, &DenyError{Trigger: keyhook.TriggerPreUserRegistration, Code: "extensibility_error",
+				Message: err.Error(), FriendlyMessage: err.Error(), Failure: true}
+		}
+		out.UserMetadata, out.AppMetadata = um, am
 	}
-	um, am, err := applyPreUserRegistration(res.Value)
-	if err != nil {
-		exec.Error = &keyhook.ExecutionError{Name: "Error", Message: err.Error()}
-		out.Executions[len(out.Executions)-1] = exec
-		return out, &DenyError{Trigger: keyhook.TriggerPreUserRegistration, Code: "extensibility_error",
-			Message: err.Error(), FriendlyMessage: err.Error(), Failure: true}
+	var umPatch, amPatch map[string]any
+	for i := range f.actions {
+		um := mergeMetadata(in.User.UserMetadata, nil)
+		if out.UserMetadata != nil {
+			um = mergeMetadata(out.UserMetadata, nil)
+		}
+		am := mergeMetadata(in.User.AppMetadata, nil)
+		if out.AppMetadata != nil {
+			am = mergeMetadata(out.AppMetadata, nil)
+		}
+		event := map[string]any{
+			"user":       preRegistrationUserEvent(in.User, mergeMetadata(um, umPatch), mergeMetadata(am, amPatch)),
+			"connection": connectionEvent(in.Connection),
+			"request":    Request{IP: in.IP, Method: "POST", Hostname: in.Hostname, UserAgent: in.UserAgent, Language: in.RequestLanguage}.event(),
+			"tenant":     map[string]any{"id": e.Tenant},
+		}
+		if in.Client != nil {
+			event["client"] = clientEvent(in.Client)
+		}
+		res := e.actionStep(ctx, r, &f.actions[i], event, e.stepTimeout())
+		for _, c := range res.Commands {
+			switch c.Method {
+			case "api.access.deny":
+				reason, userMessage := argString(c, 0), argString(c, 1)
+				if userMessage == "" {
+					userMessage = reason
+				}
+				return out, &DenyError{Trigger: keyhook.TriggerPreUserRegistration, Code: "extensibility_error",
+					Message: reason, FriendlyMessage: userMessage, UserMessage: userMessage}
+			case "api.validation.error":
+				msg := argString(c, 1)
+				return out, &DenyError{Trigger: keyhook.TriggerPreUserRegistration, Code: "extensibility_error",
+					Message: argString(c, 0) + ": " + msg, FriendlyMessage: msg, UserMessage: msg}
+			case "api.user.setUserMetadata":
+				umPatch = setMetadata(umPatch, c)
+			case "api.user.setAppMetadata":
+				amPatch = setMetadata(amPatch, c)
+			}
+		}
+		if res.Error != nil {
+			d := stepFailure(keyhook.TriggerPreUserRegistration, "extensibility_error", res.Error)
+			d.FriendlyMessage = "Signup failed: an action of the pre-user-registration flow failed"
+			return out, d
+		}
 	}
-	out.UserMetadata, out.AppMetadata = um, am
+	if umPatch != nil {
+		base := in.User.UserMetadata
+		if out.UserMetadata != nil {
+			base = out.UserMetadata
+		}
+		out.UserMetadata = mergeMetadata(base, umPatch)
+	}
+	if amPatch != nil {
+		base := in.User.AppMetadata
+		if out.AppMetadata != nil {
+			base = out.AppMetadata
+		}
+		out.AppMetadata = mergeMetadata(base, amPatch)
+	}
+	for _, m := range []map[string]any{out.UserMetadata, out.AppMetadata} {
+		if m == nil {
+			continue
+		}
+		if err := checkMetadataNames(m); err != nil {
+			return out, &DenyError{Trigger: keyhook.TriggerPreUserRegistration, Code: "extensibility_error",
+				Message: err.Error(), FriendlyMessage: err.Error(), Failure: true}
+		}
+		if err := checkText(m); err != nil {
+			return out, &DenyError{Trigger: keyhook.TriggerPreUserRegistration, Code: "extensibility_error",
+				Message: err.Error(), FriendlyMessage: err.Error(), Failure: true}
+		}
+	}
 	return out, nil
+}
+
+// preRegistrationUserEvent is event.user of pre-user-registration: the
+// user about to be stored, without an id yet.
+func preRegistrationUserEvent(u *keyhook.User, um, am map[string]any) map[string]any {
+	m := map[string]any{"user_metadata": um, "app_metadata": am}
+	setIf(m, "email", u.Email)
+	setIf(m, "username", u.Username)
+	setIf(m, "phone_number", u.PhoneNumber)
+	setIf(m, "name", u.Name)
+	setIf(m, "nickname", u.Nickname)
+	setIf(m, "given_name", u.GivenName)
+	setIf(m, "family_name", u.FamilyName)
+	setIf(m, "picture", u.Picture)
+	return m
+}
+
+// connectionEvent is event.connection.
+func connectionEvent(c *keyhook.Connection) map[string]any {
+	if c == nil {
+		return map[string]any{}
+	}
+	return map[string]any{"id": c.ID, "name": c.Name, "strategy": c.Strategy, "metadata": map[string]any{}}
 }
 
 func preUserRegistrationArgs(tenant string, in PreUserRegistration, secrets map[string]string) (map[string]any, map[string]any) {

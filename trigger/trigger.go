@@ -1,5 +1,5 @@
 // Package trigger runs the extensibility chain of each trigger: the enabled
-// legacy hook (later: bound actions, then blocking webhooks), with per-step
+// legacy hook, then the bound actions (later: blocking webhooks), with per-step
 // and per-chain timeouts, deny handling, and changes applied only when the
 // whole chain allows. Non-blocking triggers are enqueued as jobs in the
 // caller's transaction and run later by delivery workers.
@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/keyhook/keyhook"
@@ -41,6 +42,20 @@ type Engine struct {
 	// Logs stores the failure entries of non-blocking hooks with group
 	// commit; nil writes each in a transaction of its own.
 	Logs *tenantlog.Writer
+	// Issuer is the tenant's issuer URL, the iss of api.redirect.encodeToken.
+	Issuer string
+	// Logger records what fails outside a step (storing an execution);
+	// nil is slog.Default().
+	Logger *slog.Logger
+
+	actionCaches
+}
+
+func (e *Engine) logger() *slog.Logger {
+	if e.Logger != nil {
+		return e.Logger
+	}
+	return slog.Default()
 }
 
 // DenyError is a chain that refused the operation. Code is the error code
@@ -55,6 +70,10 @@ type DenyError struct {
 	// Failure is true when the step failed (threw, timed out, hit a limit)
 	// rather than deliberately denied.
 	Failure bool
+	// UserMessage, when set, is what an API answers the caller with: an
+	// action's api.access.deny(reason, userMessage) or
+	// api.validation.error(code, message). Message stays the log's.
+	UserMessage string
 }
 
 func (e *DenyError) Error() string {

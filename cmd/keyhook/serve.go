@@ -194,6 +194,7 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 	triggers := &trigger.Engine{
 		Store: st, Config: config, JS: js, Tenant: tenant,
 		StepTimeout: o.hookTimeout, ChainTimeout: o.chainTimeout, AsyncTimeout: o.jobTimeout, Logs: logs,
+		Issuer: issuer, Logger: logger,
 	}
 	if err := delivery.Register(workers, triggers); err != nil {
 		return err
