@@ -12,7 +12,15 @@ import (
 	"github.com/keyhook/keyhook"
 	"github.com/keyhook/keyhook/password"
 	"github.com/keyhook/keyhook/store"
+	"github.com/keyhook/keyhook/trigger"
 )
+
+// loginLog is the login entry (s, f, fp, fu) a password grant writes
+// besides its exchange entry: a password grant is a login.
+type loginLog struct {
+	typ         string
+	description string
+}
 
 // DefaultPasswordScope is the scope of a password grant that asks for none,
 // as Auth0 applies it.
@@ -71,6 +79,7 @@ func (h *Handler) password(ctx context.Context, ex *exchange) (*tokenResponse, *
 	}
 	scope := h.userScope(req, rs)
 	ex.log.Scope = strings.Join(scope, " ")
+	var idClaims, accessClaims map[string]any
 
 	user, terr := h.checkPassword(ctx, ex, conn.Name, req.Username, req.Password)
 	if terr != nil {
@@ -78,7 +87,38 @@ func (h *Handler) password(ctx context.Context, ex *exchange) (*tokenResponse, *
 	}
 	ex.log.UserID = user.ID
 	if user.Blocked {
+		ex.login = &loginLog{typ: keyhook.LogFailedLogin, description: "user is blocked"}
 		return nil, &tokenError{Status: http.StatusUnauthorized, Code: "unauthorized", Description: "user is blocked"}
+	}
+
+	// The post-login flow: this login counts in event.stats.logins_count,
+	// as it does in Auth0's.
+	if h.Triggers != nil {
+		in := *user
+		in.LoginsCount++
+		res, err := h.Triggers.PostLogin(ctx, trigger.PostLogin{
+			User: &in, Client: client, Connection: conn, Protocol: "oauth2-password",
+			Audience: req.Audience, Auth0API: rs != nil && h.isManagementAPI(rs),
+			Scope: scope, RequestedScopes: strings.Fields(req.Scope), Request: ex.request(), Config: ex.view,
+		})
+		ex.actions = res.Actions
+		if d, ok := trigger.IsDeny(err); ok {
+			ex.login = &loginLog{typ: keyhook.LogFailedLogin, description: d.Message}
+			desc := d.UserMessage
+			if d.Failure || desc == "" {
+				desc = "Access denied by an action of the login flow."
+			}
+			return nil, &tokenError{Status: http.StatusForbidden, Code: "access_denied", Description: desc}
+		}
+		if err != nil {
+			h.logger().ErrorContext(ctx, "oauth: post-login", "user_id", user.ID, "err", err)
+			return nil, serverError()
+		}
+		if res.User != &in {
+			user = res.User
+		}
+		scope, idClaims, accessClaims = res.Scope, res.IDTokenClaims, res.AccessTokenClaims
+		ex.log.Scope = strings.Join(scope, " ")
 	}
 
 	iat := ex.now.Unix()
@@ -104,17 +144,21 @@ func (h *Handler) password(ctx context.Context, ex *exchange) (*tokenResponse, *
 	if len(scope) > 0 {
 		claims["scope"] = ex.log.Scope
 	}
+	addCustomClaims(claims, accessClaims)
 	access, terr := h.sign(ctx, claims)
 	if terr != nil {
 		return nil, terr
 	}
 	resp := &tokenResponse{AccessToken: access, Scope: ex.log.Scope, ExpiresIn: lifetime, TokenType: "Bearer"}
 	if openid {
-		if resp.IDToken, terr = h.sign(ctx, idTokenClaims(h.Issuer, client.ClientID, user, scope, iat)); terr != nil {
+		idc := idTokenClaims(h.Issuer, client.ClientID, user, scope, iat)
+		addCustomClaims(idc, idClaims)
+		if resp.IDToken, terr = h.sign(ctx, idc); terr != nil {
 			return nil, terr
 		}
 	}
 	h.recordLogin(ctx, user.ID, ex.ip, ex.now)
+	ex.login = &loginLog{typ: keyhook.LogSuccessLogin}
 	ex.log.Description = "Password for Access Token"
 	return resp, nil
 }
@@ -137,6 +181,7 @@ func (h *Handler) checkPassword(ctx context.Context, ex *exchange, connection, u
 	}
 	if errors.Is(err, store.ErrNotFound) || (err == nil && user.PasswordHash == "") {
 		_ = password.Verify(pw, dummyHash())
+		ex.login = &loginLog{typ: keyhook.LogInvalidUser, description: "Wrong email or password."}
 		return nil, h.loginFailed(ctx, ex, nil, nil)
 	}
 	if err != nil {
@@ -151,6 +196,8 @@ func (h *Handler) checkPassword(ctx context.Context, ex *exchange, connection, u
 		if !errors.Is(err, password.ErrMismatch) {
 			h.logger().ErrorContext(ctx, "oauth: verify password", "user_id", user.ID, "err", err)
 		}
+		ex.log.UserID = user.ID
+		ex.login = &loginLog{typ: keyhook.LogWrongPassword, description: "Wrong email or password."}
 		return nil, h.loginFailed(ctx, ex, guard, user)
 	}
 	guard.succeeded(ctx, user)

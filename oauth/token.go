@@ -115,7 +115,11 @@ type exchange struct {
 	log    keyhook.LogEntry
 	execs  []keyhook.HookExecution
 	// actions are the actions the grant's triggers ran (nil: none).
-	actions  *trigger.Actions
+	actions *trigger.Actions
+	// login is the login entry of a password grant, written besides the
+	// exchange's; nil for other grants and refusals before the user is
+	// known.
+	login    *loginLog
 	ip       string
 	language string
 	// logged is the success entry handed to the log writer before the
@@ -207,11 +211,30 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
 			h.logger().ErrorContext(r.Context(), "oauth: write tenant log", "type", ex.log.Type, "err", err)
 		}
 	}
+	if ex.login != nil && (terr == nil || ex.login.typ != keyhook.LogSuccessLogin) {
+		h.writeLoginLog(r.Context(), ex)
+	}
 	if terr != nil {
 		h.writeError(w, r, terr)
 		return
 	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// writeLoginLog writes a password grant's login entry: the exchange entry's
+// request, client, connection and user, with the login's own type.
+func (h *Handler) writeLoginLog(ctx context.Context, ex *exchange) {
+	e := keyhook.LogEntry{
+		Date: ex.log.Date, Type: ex.login.typ, Description: ex.login.description,
+		ClientID: ex.log.ClientID, ClientName: ex.log.ClientName, IP: ex.log.IP, Hostname: ex.log.Hostname,
+		UserAgent: ex.log.UserAgent, Connection: ex.log.Connection, ConnectionID: ex.log.ConnectionID,
+		Strategy: ex.log.Strategy, StrategyType: ex.log.StrategyType, UserID: ex.log.UserID, UserName: ex.log.UserName,
+		Audience: ex.log.Audience, Scope: ex.log.Scope,
+	}
+	ex.actions.AddTo(&e)
+	if err := h.writeLog(ctx, &e); err != nil {
+		h.logger().ErrorContext(ctx, "oauth: write tenant log", "type", e.Type, "err", err)
+	}
 }
 
 // failureLogType is the log type of a refused exchange: the grant's, unless
