@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,6 +15,8 @@ import (
 
 	"github.com/dop251/goja"
 	"github.com/dop251/goja/parser"
+
+	"github.com/keyhook/keyhook/jsrt/nodelib"
 )
 
 //go:embed js/host.js
@@ -31,6 +35,23 @@ var hostProgram = sync.OnceValue(func() *goja.Program {
 	}
 	return prog
 })
+
+// hostModules are the built-in modules host.js writes itself; require
+// serves them before nodelib's.
+var hostModules = []string{"crypto", "fs", "http", "https", "net", "os", "process", "timers", "tls", "zlib"}
+
+// Builtins are the module names the sandbox's require serves, each also
+// under its "node:" name: what a bundler must leave for it to serve
+// (npmdeps.Options.Builtins).
+func Builtins() []string {
+	names := append(slices.Clone(hostModules), nodelib.Names()...)
+	sort.Strings(names)
+	out := make([]string, 0, 2*len(names))
+	for _, n := range names {
+		out = append(out, n, "node:"+n)
+	}
+	return out
+}
 
 // hostState is what the Go side of the host APIs keeps per sandbox; ctx
 // is per execution and ends with it.
@@ -131,9 +152,31 @@ func (sb *sandbox) installHost() error {
 		sb.loop.setRef(call.Argument(0).ToInteger(), call.Argument(1).ToBoolean())
 		return goja.Undefined()
 	})
+	set("hasNodelib", func(call goja.FunctionCall) goja.Value {
+		return vm.ToValue(nodelib.Has(call.Argument(0).String()))
+	})
+	set("loadNodelib", func(call goja.FunctionCall) goja.Value {
+		m, err := nodelib.Load(vm, call.Argument(0).String(), call.Argument(1))
+		if err != nil {
+			// The module's own exception (or the execution's interrupt)
+			// goes on as it was thrown.
+			var ex *goja.Exception
+			if errors.As(err, &ex) {
+				panic(ex)
+			}
+			var ie *goja.InterruptedError
+			if errors.As(err, &ie) {
+				panic(ie)
+			}
+			panic(sb.throwError(err.Error()))
+		}
+		return m
+	})
 	sb.installCodecs(natives)
 	sb.installCrypto(natives)
-	sb.installURL(natives)
+	sb.installKeys(natives)
+	sb.installMisc(natives)
+	sb.installZlib(natives)
 	if sb.e.opts.HTTPClient != nil {
 		sb.installFetch(natives)
 	}
