@@ -4,8 +4,8 @@
 // to globals do not break the host.
 //
 // Node's library comes from two places: nodelib's npm polyfills (assert,
-// buffer, events, path, punycode, querystring, stream, string_decoder,
-// url, util), which require() loads through host.loadNodelib, and what
+// buffer, events, path, punycode, querystring, stream, stream/web,
+// string_decoder, url, util), which require() loads through host.loadNodelib, and what
 // this file writes by hand because only the sandbox can decide it or Go
 // does it better: console, timers, process, os, TextEncoder/TextDecoder,
 // crypto over Go's primitives, Event/EventTarget/AbortController,
@@ -335,6 +335,9 @@
     lazy(g, name, () => makeDOM()[name]);
   }
   lazy(g, 'Blob', () => makeBlob().Blob);
+  for (const name of ['ReadableStream', 'WritableStream', 'TransformStream', 'ByteLengthQueuingStrategy', 'CountQueuingStrategy']) {
+    lazy(g, name, () => require('stream/web')[name]);
+  }
   hidden(g, 'atob', function atob(s) { if (arguments.length === 0) throw new TypeErrorCtor('1 argument required'); return host.atob(StringCtor(s)); });
   hidden(g, 'btoa', function btoa(s) { if (arguments.length === 0) throw new TypeErrorCtor('1 argument required'); return host.btoa(StringCtor(s)); });
   if (host.fetch) {
@@ -1207,6 +1210,15 @@
         this.push(null);
       }
       setTimeout(ms, cb) { if (cb) this.once('timeout', cb); return this; }
+      // As Node's: a response cut short says 'aborted', and is an error
+      // only to whoever listens for one.
+      _destroy(err, cb) {
+        if (!this.complete) {
+          this.aborted = true;
+          this.emit('aborted');
+        }
+        cb(this.listenerCount('error') > 0 ? err : null);
+      }
     }
 
     const ST = Symbol('request');
@@ -1304,7 +1316,10 @@
         const st = this[ST];
         if (st.cancel) { st.cancel(); st.cancel = null; }
         if (st.timer !== null) { g.clearTimeout(st.timer); st.timer = null; }
-        if (this.res && !this.res.complete) this.res.destroy(err || connReset());
+        if (this.res && !this.res.complete) {
+          const aborted = httpError('ECONNRESET', 'aborted');
+          this.res.destroy(err || aborted);
+        }
         else if (!this.res && !err && !this.aborted) err = connReset();
         cb(err);
       }

@@ -29,7 +29,10 @@ import (
 )
 
 // modules are the built-ins this command bundles, each from entries/<name>.js.
-var modules = []string{"assert", "buffer", "events", "path", "punycode", "querystring", "stream", "string_decoder", "url", "util"}
+var modules = []string{"assert", "buffer", "events", "path", "punycode", "querystring", "stream", "stream/web", "string_decoder", "url", "util"}
+
+// fileOf is the file, under entries/ and js/, of a module: stream/web is stream_web.js.
+func fileOf(module string) string { return strings.ReplaceAll(module, "/", "_") }
 
 // hostModules are the built-ins jsrt serves itself (Go-backed, or too small to bundle); a
 // require of one inside a bundle stays a require.
@@ -330,7 +333,7 @@ func run(dir string, check bool) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		files[name+".js"] = js
+		files[fileOf(name)+".js"] = js
 		for _, p := range pkgs {
 			packages[p] = true
 		}
@@ -363,8 +366,8 @@ func run(dir string, check bool) error {
 func bundle(buildDir, name string) ([]byte, []string, error) {
 	res := api.Build(api.BuildOptions{
 		AbsWorkingDir: buildDir,
-		EntryPoints:   []string{"entries/" + name + ".js"},
-		Outfile:       name + ".js",
+		EntryPoints:   []string{"entries/" + fileOf(name) + ".js"},
+		Outfile:       fileOf(name) + ".js",
 		Bundle:        true,
 		Write:         false,
 		Metafile:      true,
@@ -431,7 +434,7 @@ func builtinsPlugin(module string) api.Plugin {
 				if args.Kind == api.ResolveEntryPoint {
 					return api.OnResolveResult{}, nil
 				}
-				if id == module && strings.HasSuffix(filepath.ToSlash(args.Importer), "/entries/"+module+".js") {
+				if id == module && strings.HasSuffix(filepath.ToSlash(args.Importer), "/entries/"+fileOf(module)+".js") {
 					return api.OnResolveResult{}, nil // the package itself: esbuild resolves it
 				}
 				return api.OnResolveResult{Path: id, External: true}, nil
