@@ -402,6 +402,11 @@ func zlibConvert(op string, in []byte, level int, limit int64) ([]byte, error) {
 	var r io.Reader
 	switch op {
 	case "gunzip":
+		// The magic first, as zlib checks it: a short body that is not
+		// gzip is a bad header, not a truncated one.
+		if (len(in) > 0 && in[0] != 0x1f) || (len(in) > 1 && in[1] != 0x8b) {
+			return nil, gzip.ErrHeader
+		}
 		zr, err := gzip.NewReader(bytes.NewReader(in))
 		if err != nil {
 			return nil, err
@@ -465,7 +470,11 @@ func (sb *sandbox) installZlib(natives *goja.Object) {
 		if !ok {
 			panic(sb.throwType("The \"buffer\" argument must be an instance of Buffer, TypedArray, DataView, or ArrayBuffer."))
 		}
-		out, err := zlibConvert(call.Argument(0).String(), in, int(call.Argument(2).ToInteger()), sb.e.caps().maxBytes)
+		// An eighth of the execution's memory budget (16 MiB by default):
+		// reading the output doubles its buffer as it grows, and the
+		// watchdog counts that.
+		limit := max(sb.e.opts.MemoryLimit/8, 1<<16)
+		out, err := zlibConvert(call.Argument(0).String(), in, int(call.Argument(2).ToInteger()), limit)
 		if err != nil {
 			return vm.ToValue(zlibError(err))
 		}

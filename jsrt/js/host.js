@@ -900,9 +900,14 @@
       }
       return out;
     }
+    // wirePairs are the header lines sent: one per name, values joined,
+    // as fetch sends them (Set-Cookie, which cannot be joined, one each).
     function wirePairs(headers) {
       const out = [];
-      for (const [k, vs] of headers[H]) for (const v of vs) out.push([k, v]);
+      for (const [k, vs] of headers[H]) {
+        if (k === 'set-cookie') for (const v of vs) out.push([k, v]);
+        else out.push([k, vs.join(', ')]);
+      }
       return out;
     }
 
