@@ -92,7 +92,7 @@ func (sb *sandbox) installFetch(natives *goja.Object) {
 			err = fmt.Errorf("the URL scheme %q is not supported: only http and https", req.URL.Scheme)
 		}
 		if err == nil {
-			err = setHeaders(req, headers, raw)
+			setHeaders(req, headers, raw)
 		}
 		deliver := sb.loop.reserve()
 		go func() {
@@ -129,7 +129,7 @@ func (sb *sandbox) installFetch(natives *goja.Object) {
 // Without raw, Accept-Encoding is left to the transport, which then
 // decodes gzip itself; with raw it is kept less the codings zlib cannot
 // decode (brotli, zstd), so a response is always one the script can read.
-func setHeaders(req *http.Request, headers [][]string, raw bool) error {
+func setHeaders(req *http.Request, headers [][]string, raw bool) {
 	for _, h := range headers {
 		if len(h) != 2 {
 			continue
@@ -159,7 +159,6 @@ func setHeaders(req *http.Request, headers [][]string, raw bool) error {
 		}
 		req.Header.Add(name, value)
 	}
-	return nil
 }
 
 func (sb *sandbox) responseObject(resp *http.Response, data []byte, requested string) goja.Value {

@@ -646,6 +646,14 @@ func (sb *sandbox) installKeys(natives *goja.Object) {
 		}
 		return sb.arrayBuffer(der)
 	})
+	// signatureDigest checks a createSign/createVerify algorithm name.
+	_ = natives.Set("signatureDigest", func(call goja.FunctionCall) goja.Value {
+		alg := call.Argument(0).String()
+		if h, ok := hashFor(alg); !ok || h == 0 {
+			panic(sb.throwError("Invalid digest: " + alg))
+		}
+		return vm.ToValue(alg)
+	})
 	_ = natives.Set("keyPublic", func(call goja.FunctionCall) goja.Value {
 		return vm.ToValue(&keyHandle{pub: handleOf(call.Argument(0)).public()})
 	})

@@ -193,7 +193,7 @@ const info = [priv.type, priv.asymmetricKeyType, priv.asymmetricKeyDetails.modul
   crypto.createPublicKey(k.rsaPKCS1).equals(pub)];
 const rs = crypto.createSign('RSA-SHA256').update('signed ').update('data').sign(priv, 'base64');
 const ps = crypto.sign('sha256', Buffer.from('signed data'), { key: priv, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: crypto.constants.RSA_PSS_SALTLEN_DIGEST }).toString('base64');
-const es = crypto.createSign('sha256').update('signed data').sign({ key: k.ecPriv, dsaEncoding: 'ieee-p1363' }).toString('base64');
+const es = crypto.createSign('ecdsa-with-SHA256').update('signed data').sign({ key: k.ecPriv, dsaEncoding: 'ieee-p1363' }).toString('base64');
 const ed = crypto.sign(null, Buffer.from('signed data'), k.edPriv).toString('base64');
 const verified = [crypto.createVerify('RSA-SHA256').update('signed data').verify(k.rsaPub, rs, 'base64'),
   crypto.createVerify('RSA-SHA256').update('other data').verify(pub, rs, 'base64'),

@@ -558,7 +558,7 @@
       return typeof signature === 'string' ? Buffer.from(signature, encoding) : bufferFrom(signature);
     }
     class Sign {
-      constructor(alg) { host.hash(StringCtor(alg)); this._alg = StringCtor(alg); this._chunks = []; }
+      constructor(alg) { this._alg = host.signatureDigest(StringCtor(alg)); this._chunks = []; }
       update(data, encoding) { this._chunks.push(bufferFrom(data, encoding)); return this; }
       sign(key, encoding) {
         const sig = host.sign(this._alg, concatBytes(this._chunks), keyHandle(key, 'private'), signOptions(key));
@@ -566,7 +566,7 @@
       }
     }
     class Verify {
-      constructor(alg) { host.hash(StringCtor(alg)); this._alg = StringCtor(alg); this._chunks = []; }
+      constructor(alg) { this._alg = host.signatureDigest(StringCtor(alg)); this._chunks = []; }
       update(data, encoding) { this._chunks.push(bufferFrom(data, encoding)); return this; }
       verify(key, signature, encoding) {
         return host.verify(this._alg, concatBytes(this._chunks), keyHandle(key, 'public'), sigBytes(signature, encoding), signOptions(key));
