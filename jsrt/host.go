@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,23 +33,6 @@ var hostProgram = sync.OnceValue(func() *goja.Program {
 	}
 	return prog
 })
-
-// hostModules are the built-in modules host.js writes itself; require
-// serves them before nodelib's.
-var hostModules = []string{"crypto", "fs", "http", "https", "net", "os", "process", "timers", "tls", "zlib"}
-
-// Builtins are the module names the sandbox's require serves, each also
-// under its "node:" name: what a bundler must leave for it to serve
-// (npmdeps.Options.Builtins).
-func Builtins() []string {
-	names := append(slices.Clone(hostModules), nodelib.Names()...)
-	sort.Strings(names)
-	out := make([]string, 0, 2*len(names))
-	for _, n := range names {
-		out = append(out, n, "node:"+n)
-	}
-	return out
-}
 
 // hostState is what the Go side of the host APIs keeps per sandbox; ctx
 // is per execution and ends with it.

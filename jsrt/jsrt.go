@@ -26,7 +26,7 @@
 // The sandbox also holds a small event loop (timers, promises, async
 // functions), per-execution deadlines, bounded console output and result
 // size, caps on the native amplifiers Interrupt cannot stop, a memory
-// watchdog, a require that serves only the built-in modules Builtins lists,
+// watchdog, a require that serves only the built-in modules BuiltinModules lists,
 // and fetch through the caller's guarded HTTP client.
 //
 // Node's library: require strips "node:", serves the modules host.js

@@ -61,13 +61,13 @@ func runNodeCases(t *testing.T, e *Engine, cases []nodeCase, args ...any) {
 	}
 }
 
-// TestBuiltinsAreServed: every name Builtins lists (what npmdeps leaves to
+// TestBuiltinsAreServed: every name BuiltinModules lists (what npmdeps leaves to
 // the sandbox) loads, "node:" names give the same module, and nothing else
 // does.
 func TestBuiltinsAreServed(t *testing.T) {
 	t.Parallel()
 	e := newTestEngine(t, Options{HTTPClient: http.DefaultClient})
-	names, _ := json.Marshal(Builtins())
+	names, _ := json.Marshal(BuiltinModules())
 	got := runJS(t, e, `const out = [];
 for (const n of `+string(names)+`) {
   const m = require(n);
@@ -78,8 +78,8 @@ return out;`)
 	if got != "[]" {
 		t.Fatal(got)
 	}
-	if !reflect.DeepEqual(Builtins()[:2], []string{"assert", "node:assert"}) || len(Builtins()) != 2*(len(hostModules)+11) {
-		t.Fatalf("Builtins() = %v", Builtins())
+	if !reflect.DeepEqual(BuiltinModules()[:2], []string{"assert", "node:assert"}) || len(BuiltinModules()) != 2*(len(hostModules)+11) {
+		t.Fatalf("BuiltinModules() = %v", BuiltinModules())
 	}
 }
 

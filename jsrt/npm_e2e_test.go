@@ -128,7 +128,7 @@ func npmBuilder(t *testing.T) *npmdeps.Builder {
 	if cache == "" {
 		cache = t.TempDir()
 	}
-	b, err := npmdeps.New(npmdeps.Options{Registry: reg, CacheDir: cache, Builtins: jsrt.Builtins()})
+	b, err := npmdeps.New(npmdeps.Options{Registry: reg, CacheDir: cache, Builtins: jsrt.BuiltinModules()})
 	if err != nil {
 		t.Fatal(err)
 	}
