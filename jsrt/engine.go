@@ -19,6 +19,7 @@ import (
 	"github.com/dop251/goja/parser"
 
 	"github.com/keyhook/keyhook"
+	"github.com/keyhook/keyhook/jsrt/nodelib"
 )
 
 // Error names the runtime itself puts in HookResult.Err (errors the script
@@ -228,6 +229,10 @@ func New(opts Options) *Engine {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	configureRegexp()
+	// Compiling nodelib's modules takes a core about a tenth of a second:
+	// paid now, in the background, not by the first execution to require
+	// one.
+	go nodelib.CompileAll()
 	e := &Engine{
 		opts:     opts,
 		logger:   logger,

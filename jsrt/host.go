@@ -13,6 +13,8 @@ import (
 
 	"github.com/dop251/goja"
 	"github.com/dop251/goja/parser"
+
+	"github.com/keyhook/keyhook/jsrt/nodelib"
 )
 
 //go:embed js/host.js
@@ -131,9 +133,31 @@ func (sb *sandbox) installHost() error {
 		sb.loop.setRef(call.Argument(0).ToInteger(), call.Argument(1).ToBoolean())
 		return goja.Undefined()
 	})
+	set("hasNodelib", func(call goja.FunctionCall) goja.Value {
+		return vm.ToValue(nodelib.Has(call.Argument(0).String()))
+	})
+	set("loadNodelib", func(call goja.FunctionCall) goja.Value {
+		m, err := nodelib.Load(vm, call.Argument(0).String(), call.Argument(1))
+		if err != nil {
+			// The module's own exception (or the execution's interrupt)
+			// goes on as it was thrown.
+			var ex *goja.Exception
+			if errors.As(err, &ex) {
+				panic(ex)
+			}
+			var ie *goja.InterruptedError
+			if errors.As(err, &ie) {
+				panic(ie)
+			}
+			panic(sb.throwError(err.Error()))
+		}
+		return m
+	})
 	sb.installCodecs(natives)
 	sb.installCrypto(natives)
-	sb.installURL(natives)
+	sb.installKeys(natives)
+	sb.installMisc(natives)
+	sb.installZlib(natives)
 	if sb.e.opts.HTTPClient != nil {
 		sb.installFetch(natives)
 	}

@@ -26,11 +26,41 @@
 // The sandbox also holds a small event loop (timers, promises, async
 // functions), per-execution deadlines, bounded console output and result
 // size, caps on the native amplifiers Interrupt cannot stop, a memory
-// watchdog, a require that serves only allowed built-in modules, and fetch
-// through the caller's guarded HTTP client.
+// watchdog, a require that serves only the built-in modules BuiltinModules lists,
+// and fetch through the caller's guarded HTTP client.
 //
-// It may import the domain package, goja with its regular-expression engine
-// regexp2, github.com/google/uuid and the standard library.
+// Node's library: require strips "node:", serves the modules host.js
+// writes first and nodelib's npm polyfills (assert, buffer, events, path,
+// punycode, querystring, stream, stream/web, string_decoder, url with
+// whatwg-url, util) otherwise, each loaded once per runtime. Still written
+// by hand, in js/host.js over Go natives, and why:
+//   - crypto (hashes, HMAC, KeyObject, sign/verify for RSA, RSA-PSS, ECDSA
+//     and Ed25519, randomness; keys.go, natives.go): the primitives belong
+//     to Go's vetted code, not to JavaScript in an interpreter;
+//   - fetch, Headers, Request, Response and the http/https request shims
+//     (fetch.go): every outbound request must go through the guarded
+//     client, and Go already speaks HTTP;
+//   - zlib: Go's compress packages, with an output cap against bombs;
+//   - net (isIP), tls and fs: only what the sandbox allows (net.isIP) or
+//     modules that load and refuse to be used, so packages that require
+//     them at load time still load;
+//   - console, timers, process, os: the sandbox's own bookkeeping (bounded
+//     output, deadlines, nothing outliving an execution) and fixed values
+//     rather than the machine's;
+//   - TextEncoder/TextDecoder, atob/btoa: small, hot and cheaper in Go;
+//   - Event, EventTarget, AbortController, AbortSignal, DOMException, Blob:
+//     small, and needed before any module loads (fetch and the shims use
+//     them), where nodelib's modules would cost a load each.
+//
+// URL stays whatwg-url (nodelib's url): a Go-backed URL would be faster
+// (a new URL costs about 700 µs in goja) but goja_nodejs's is built on
+// net/url and is not WHATWG-conformant, and no conformant Go parser is
+// among the dependencies; fetch and the http shims parse their URLs in Go
+// (net/url) so that they do not load it.
+//
+// It may import the domain package, jsrt/nodelib, goja with its
+// regular-expression engine regexp2, github.com/google/uuid and the
+// standard library.
 package jsrt
 
 import (

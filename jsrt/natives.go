@@ -1,6 +1,10 @@
 package jsrt
 
 import (
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
 	"crypto/hmac"
 	"crypto/md5"
 	"crypto/rand"
@@ -10,10 +14,12 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
-	"net"
-	"net/url"
+	"io"
+	"math/big"
+	"net/netip"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -297,11 +303,7 @@ func (sb *sandbox) installCrypto(natives *goja.Object) {
 		if !ok {
 			panic(sb.throwError("Invalid digest: " + call.Argument(0).String()))
 		}
-		key, ok := sb.bytesOf(call.Argument(1))
-		if !ok {
-			panic(sb.throwType("key must be a buffer"))
-		}
-		return hashObject(hmac.New(mk, append([]byte(nil), key...)))
+		return hashObject(hmac.New(mk, sb.hmacKey(call.Argument(1))))
 	})
 	_ = natives.Set("hashes", func(goja.FunctionCall) goja.Value {
 		return vm.ToValue([]string{"md5", "sha1", "sha224", "sha256", "sha384", "sha512", "sha512-256"})
@@ -344,88 +346,138 @@ func (sb *sandbox) installCrypto(natives *goja.Object) {
 	})
 }
 
-var defaultPorts = map[string]string{"http": "80", "https": "443", "ws": "80", "wss": "443", "ftp": "21"}
+// installMisc provides the small natives of host.js: randomInt, validUTF8
+// and isIP.
+func (sb *sandbox) installMisc(natives *goja.Object) {
+	vm := sb.vm
+	_ = natives.Set("randomInt", func(call goja.FunctionCall) goja.Value {
+		n := call.Argument(0).ToInteger()
+		if n <= 0 || n > 1<<48 {
+			panic(sb.throwRange("The value of \"max - min\" is out of range. It must be <= 281474976710655."))
+		}
+		v, err := rand.Int(rand.Reader, big.NewInt(n))
+		if err != nil {
+			panic(sb.throwError(err.Error()))
+		}
+		return vm.ToValue(v.Int64())
+	})
+	_ = natives.Set("validUTF8", func(call goja.FunctionCall) goja.Value {
+		b, _ := sb.bytesOf(call.Argument(0))
+		return vm.ToValue(utf8.Valid(b))
+	})
+	_ = natives.Set("isIP", func(call goja.FunctionCall) goja.Value {
+		ip, err := netip.ParseAddr(call.Argument(0).String())
+		switch {
+		case err != nil:
+			return vm.ToValue(0)
+		case ip.Is4():
+			return vm.ToValue(4)
+		}
+		return vm.ToValue(6)
+	})
+}
 
-// parseURL resolves input against base (optional) with net/url and returns
-// the WHATWG-style components the JS URL class is built from.
-func parseURL(input, base string, hasBase bool) (map[string]any, error) {
-	input = strings.TrimSpace(input)
-	u, err := url.Parse(input)
+// zlibError is how host.zlib reports a failure: "code|errno|message",
+// Node's zlib error fields.
+func zlibError(err error) string {
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return "Z_BUF_ERROR|-5|unexpected end of file"
+	case errors.Is(err, gzip.ErrHeader), errors.Is(err, zlib.ErrHeader):
+		return "Z_DATA_ERROR|-3|incorrect header check"
+	case errors.Is(err, gzip.ErrChecksum), errors.Is(err, zlib.ErrChecksum):
+		return "Z_DATA_ERROR|-3|incorrect data check"
+	case errors.Is(err, errZlibTooLarge):
+		return "ERR_BUFFER_TOO_LARGE|-4|" + err.Error()
+	}
+	return "Z_DATA_ERROR|-3|invalid data: " + err.Error()
+}
+
+var errZlibTooLarge = errors.New("output exceeds the sandbox's buffer limit")
+
+// zlibConvert runs one of zlib's whole-buffer conversions, its output
+// bounded by limit so that a small compressed body cannot expand without
+// end.
+func zlibConvert(op string, in []byte, level int, limit int64) ([]byte, error) {
+	var r io.Reader
+	switch op {
+	case "gunzip":
+		// The magic first, as zlib checks it: a short body that is not
+		// gzip is a bad header, not a truncated one.
+		if (len(in) > 0 && in[0] != 0x1f) || (len(in) > 1 && in[1] != 0x8b) {
+			return nil, gzip.ErrHeader
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(in))
+		if err != nil {
+			return nil, err
+		}
+		r = zr
+	case "inflate":
+		zr, err := zlib.NewReader(bytes.NewReader(in))
+		if err != nil {
+			return nil, err
+		}
+		r = zr
+	case "inflateRaw":
+		r = flate.NewReader(bytes.NewReader(in))
+	case "unzip":
+		if len(in) >= 2 && in[0] == 0x1f && in[1] == 0x8b {
+			return zlibConvert("gunzip", in, level, limit)
+		}
+		return zlibConvert("inflate", in, level, limit)
+	case "gzip", "deflate", "deflateRaw":
+		if level < -1 || level > 9 {
+			level = -1
+		}
+		var buf bytes.Buffer
+		var w io.WriteCloser
+		var err error
+		switch op {
+		case "gzip":
+			w, err = gzip.NewWriterLevel(&buf, level)
+		case "deflate":
+			w, err = zlib.NewWriterLevel(&buf, level)
+		default:
+			w, err = flate.NewWriter(&buf, level)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if _, err := w.Write(in); err != nil {
+			return nil, err
+		}
+		if err := w.Close(); err != nil {
+			return nil, err
+		}
+		return buf.Bytes(), nil
+	default:
+		return nil, fmt.Errorf("unknown zlib operation %q", op)
+	}
+	out, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return nil, err
 	}
-	if hasBase {
-		b, err := url.Parse(strings.TrimSpace(base))
-		if err != nil || b.Scheme == "" {
-			return nil, fmt.Errorf("invalid base URL")
-		}
-		u = b.ResolveReference(u)
+	if int64(len(out)) > limit {
+		return nil, errZlibTooLarge
 	}
-	if u.Scheme == "" {
-		return nil, fmt.Errorf("missing scheme")
-	}
-	scheme := strings.ToLower(u.Scheme)
-	_, special := defaultPorts[scheme]
-	hostname := strings.ToLower(u.Hostname())
-	if strings.Contains(hostname, ":") {
-		if net.ParseIP(hostname) == nil {
-			return nil, fmt.Errorf("invalid IPv6 host")
-		}
-		hostname = "[" + hostname + "]"
-	}
-	port := u.Port()
-	if port == defaultPorts[scheme] {
-		port = ""
-	}
-	if special && hostname == "" && scheme != "file" {
-		return nil, fmt.Errorf("missing host")
-	}
-	var path string
-	if u.Opaque != "" {
-		path = u.Opaque
-	} else {
-		path = u.EscapedPath()
-		if path == "" && (special || u.Host != "") {
-			path = "/"
-		}
-	}
-	var username, password string
-	if u.User != nil {
-		username = u.User.Username()
-		password, _ = u.User.Password()
-	}
-	search := ""
-	if u.RawQuery != "" {
-		search = "?" + u.RawQuery
-	}
-	hash := ""
-	if u.Fragment != "" {
-		hash = "#" + u.EscapedFragment()
-	}
-	return map[string]any{
-		"protocol": scheme + ":",
-		"username": url.PathEscape(username),
-		"password": url.PathEscape(password),
-		"hostname": hostname,
-		"port":     port,
-		"pathname": path,
-		"search":   search,
-		"hash":     hash,
-		"slashes":  u.Opaque == "" && (u.Host != "" || special),
-	}, nil
+	return out, nil
 }
 
-func (sb *sandbox) installURL(natives *goja.Object) {
-	_ = natives.Set("parseURL", func(call goja.FunctionCall) goja.Value {
-		base := call.Argument(1)
-		hasBase := !goja.IsUndefined(base)
-		parts, err := parseURL(call.Argument(0).String(), base.String(), hasBase)
-		if err != nil {
-			e := sb.throwType("Invalid URL")
-			_ = e.Set("code", "ERR_INVALID_URL")
-			_ = e.Set("input", call.Argument(0).String())
-			panic(e)
+func (sb *sandbox) installZlib(natives *goja.Object) {
+	vm := sb.vm
+	_ = natives.Set("zlib", func(call goja.FunctionCall) goja.Value {
+		in, ok := sb.bytesOf(call.Argument(1))
+		if !ok {
+			panic(sb.throwType("The \"buffer\" argument must be an instance of Buffer, TypedArray, DataView, or ArrayBuffer."))
 		}
-		return toJS(sb.vm, parts)
+		// An eighth of the execution's memory budget (16 MiB by default):
+		// reading the output doubles its buffer as it grows, and the
+		// watchdog counts that.
+		limit := max(sb.e.opts.MemoryLimit/8, 1<<16)
+		out, err := zlibConvert(call.Argument(0).String(), in, int(call.Argument(2).ToInteger()), limit)
+		if err != nil {
+			return vm.ToValue(zlibError(err))
+		}
+		return sb.arrayBuffer(out)
 	})
 }

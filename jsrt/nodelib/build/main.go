@@ -29,11 +29,14 @@ import (
 )
 
 // modules are the built-ins this command bundles, each from entries/<name>.js.
-var modules = []string{"assert", "buffer", "events", "punycode", "querystring", "stream", "string_decoder", "url", "util"}
+var modules = []string{"assert", "buffer", "events", "path", "punycode", "querystring", "stream", "stream/web", "string_decoder", "url", "util"}
+
+// fileOf is the file, under entries/ and js/, of a module: stream/web is stream_web.js.
+func fileOf(module string) string { return strings.ReplaceAll(module, "/", "_") }
 
 // hostModules are the built-ins jsrt serves itself (Go-backed, or too small to bundle); a
 // require of one inside a bundle stays a require.
-var hostModules = []string{"crypto", "os", "process", "timers"}
+var hostModules = []string{"crypto", "fs", "http", "https", "net", "os", "process", "timers", "tls", "zlib"}
 
 // A patch is a fix to one file of a pinned package, applied as the file is loaded. old must
 // occur exactly once, so a version bump that moves the code fails the build instead of silently
@@ -269,6 +272,23 @@ function utf8Slice (buf, start, end) {
 		old: "    Error.stackTraceLimit = limit;\n",
 		new: "    if (limit === undefined) delete Error.stackTraceLimit;\n    else Error.stackTraceLimit = limit;\n",
 	},
+	// Node's URL throws TypeError "Invalid URL" with code ERR_INVALID_URL and the input (and
+	// the base) on the error, which scripts test for; whatwg-url throws a bare TypeError.
+	{
+		file: "whatwg-url/lib/URL-impl.js", why: "Node's ERR_INVALID_URL",
+		old: "        throw new TypeError(`Invalid base URL: ${base}`);\n",
+		new: "        throw Object.assign(new TypeError(\"Invalid URL\"), { code: \"ERR_INVALID_URL\", input: url, base });\n",
+	},
+	{
+		file: "whatwg-url/lib/URL-impl.js", why: "Node's ERR_INVALID_URL",
+		old: "      throw new TypeError(`Invalid URL: ${url}`);\n",
+		new: "      throw Object.assign(new TypeError(\"Invalid URL\"), base === undefined ? { code: \"ERR_INVALID_URL\", input: url } : { code: \"ERR_INVALID_URL\", input: url, base });\n",
+	},
+	{
+		file: "whatwg-url/lib/URL-impl.js", why: "Node's ERR_INVALID_URL",
+		old: "      throw new TypeError(`Invalid URL: ${v}`);\n",
+		new: "      throw Object.assign(new TypeError(\"Invalid URL\"), { code: \"ERR_INVALID_URL\", input: v });\n",
+	},
 	// goja has neither SharedArrayBuffer nor resizable ArrayBuffers, whose accessors
 	// webidl-conversions reads when it loads; without them no buffer is shared or resizable.
 	{
@@ -313,7 +333,7 @@ func run(dir string, check bool) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		files[name+".js"] = js
+		files[fileOf(name)+".js"] = js
 		for _, p := range pkgs {
 			packages[p] = true
 		}
@@ -346,8 +366,8 @@ func run(dir string, check bool) error {
 func bundle(buildDir, name string) ([]byte, []string, error) {
 	res := api.Build(api.BuildOptions{
 		AbsWorkingDir: buildDir,
-		EntryPoints:   []string{"entries/" + name + ".js"},
-		Outfile:       name + ".js",
+		EntryPoints:   []string{"entries/" + fileOf(name) + ".js"},
+		Outfile:       fileOf(name) + ".js",
 		Bundle:        true,
 		Write:         false,
 		Metafile:      true,
@@ -414,7 +434,7 @@ func builtinsPlugin(module string) api.Plugin {
 				if args.Kind == api.ResolveEntryPoint {
 					return api.OnResolveResult{}, nil
 				}
-				if id == module && strings.HasSuffix(filepath.ToSlash(args.Importer), "/entries/"+module+".js") {
+				if id == module && strings.HasSuffix(filepath.ToSlash(args.Importer), "/entries/"+fileOf(module)+".js") {
 					return api.OnResolveResult{}, nil // the package itself: esbuild resolves it
 				}
 				return api.OnResolveResult{Path: id, External: true}, nil

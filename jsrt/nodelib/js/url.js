@@ -3385,12 +3385,12 @@ var require_URL_impl = __commonJS({
         if (base !== void 0) {
           parsedBase = usm.basicURLParse(base);
           if (parsedBase === null) {
-            throw new TypeError(`Invalid base URL: ${base}`);
+            throw Object.assign(new TypeError("Invalid URL"), { code: "ERR_INVALID_URL", input: url, base });
           }
         }
         const parsedURL = usm.basicURLParse(url, { baseURL: parsedBase });
         if (parsedURL === null) {
-          throw new TypeError(`Invalid URL: ${url}`);
+          throw Object.assign(new TypeError("Invalid URL"), base === void 0 ? { code: "ERR_INVALID_URL", input: url } : { code: "ERR_INVALID_URL", input: url, base });
         }
         const query = parsedURL.query !== null ? parsedURL.query : "";
         this._url = parsedURL;
@@ -3424,7 +3424,7 @@ var require_URL_impl = __commonJS({
       set href(v) {
         const parsedURL = usm.basicURLParse(v);
         if (parsedURL === null) {
-          throw new TypeError(`Invalid URL: ${v}`);
+          throw Object.assign(new TypeError("Invalid URL"), { code: "ERR_INVALID_URL", input: v });
         }
         this._url = parsedURL;
         this._query._list.splice(0);
