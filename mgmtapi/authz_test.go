@@ -72,6 +72,7 @@ var routeScopes = map[string][]string{
 	"PATCH /api/v2/actions/actions/{id}":                            {"update:actions"},
 	"DELETE /api/v2/actions/actions/{id}":                           {"delete:actions"},
 	"POST /api/v2/actions/actions/{id}/deploy":                      {"create:actions"},
+	"POST /api/v2/actions/actions/{id}/test":                        {"create:actions"},
 	"GET /api/v2/actions/actions/{id}/versions":                     {"read:actions"},
 	"GET /api/v2/actions/actions/{id}/versions/{versionId}":         {"read:actions"},
 	"POST /api/v2/actions/actions/{id}/versions/{versionId}/deploy": {"create:actions"},

@@ -1,6 +1,7 @@
 // Package mgmtapi serves the Auth0-compatible Management API v2 under
 // /api/v2/: hooks (with secrets and keyhook's test runner), Actions (drafts,
-// deploys and versions, triggers and their bindings, executions), users,
+// deploys and versions, triggers and their bindings, executions, the test
+// runner of drafts), users,
 // user blocks, clients, resource servers, client grants and logs. Saving an
 // action's draft queues its build (actionbuild) in the same transaction. It
 // authenticates Bearer JWTs (signature, RS256, exp, nbf, iss, aud and the

@@ -48,6 +48,10 @@ type Handler struct {
 	// *jsrt.SyntaxError answers 400 with its line and column.
 	CheckActionCode func(code string) error
 
+	// ActionTestBuildWait bounds how long the action test runner waits
+	// for a pending or building draft; 0 means 30 s.
+	ActionTestBuildWait time.Duration
+
 	// MaxLoginFailures is the brute-force threshold the token endpoint
 	// blocks at (user-blocks lists pairs at or above it); 0 or less means
 	// keyhook.DefaultMaxLoginFailures.
@@ -88,6 +92,7 @@ func (h *Handler) routes() []route {
 		{"PATCH /api/v2/actions/actions/{id}", []string{"update:actions"}, h.updateAction},
 		{"DELETE /api/v2/actions/actions/{id}", []string{"delete:actions"}, h.deleteAction},
 		{"POST /api/v2/actions/actions/{id}/deploy", []string{"create:actions"}, h.deployAction},
+		{"POST /api/v2/actions/actions/{id}/test", []string{"create:actions"}, h.testAction},
 		{"GET /api/v2/actions/actions/{id}/versions", []string{"read:actions"}, h.listActionVersions},
 		{"GET /api/v2/actions/actions/{id}/versions/{versionId}", []string{"read:actions"}, h.getActionVersion},
 		{"POST /api/v2/actions/actions/{id}/versions/{versionId}/deploy", []string{"create:actions"}, h.deployActionVersion},

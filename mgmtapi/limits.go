@@ -139,7 +139,8 @@ var (
 			"name": {chars: keyhook.MaxActionSecretNameLen}, "value": {chars: keyhook.MaxActionSecretValueLen},
 		}},
 	}}
-	bindingsBody = limit{props: map[string]limit{
+	actionTestBody = limit{props: map[string]limit{"payload": {bytes: 128 << 10}, "phase": {chars: maxEnumLen}}}
+	bindingsBody   = limit{props: map[string]limit{
 		"bindings": {props: map[string]limit{
 			"display_name": {chars: keyhook.MaxBindingDisplayNameLen},
 			"ref":          {props: map[string]limit{"type": {chars: maxEnumLen}, "value": {chars: keyhook.MaxActionNameLen}}},
@@ -168,6 +169,7 @@ var bodyRules = map[string]bodyRule{
 
 	"POST /api/v2/actions/actions":                        {maxBytes: 512 << 10, body: actionBody},
 	"PATCH /api/v2/actions/actions/{id}":                  {maxBytes: 512 << 10, body: actionBody},
+	"POST /api/v2/actions/actions/{id}/test":              {maxBytes: 256 << 10, body: actionTestBody},
 	"PATCH /api/v2/actions/triggers/{triggerId}/bindings": {maxBytes: 64 << 10, body: bindingsBody},
 }
 
