@@ -3,7 +3,10 @@
 // deploys and versions, triggers and their bindings, executions, the test
 // runner of drafts), users,
 // user blocks, clients, resource servers, client grants and logs. Saving an
-// action's draft queues its build (actionbuild) in the same transaction. It
+// action's draft queues its build (actionbuild) in the same transaction;
+// saving a hook builds it before answering, through the HookBuilder this
+// package declares (hook_build.go), since Auth0's hooks have no build
+// status. It
 // authenticates Bearer JWTs (signature, RS256, exp, nbf, iss, aud and the
 // kind of subject: auth.go), authorizes every route (authz.go: a client
 // token by its scopes, a user token only on its own record with Auth0's

@@ -43,6 +43,11 @@ type Handler struct {
 	// (configcache.Cache.Invalidate) drop what they trusted.
 	ConfigChanged func()
 
+	// HookBuilder bundles hooks with their npm dependencies when they are
+	// saved; nil runs every script as written and leaves declared
+	// dependencies unfetched.
+	HookBuilder HookBuilder
+
 	// CheckActionCode checks an action's code when a draft is saved; nil
 	// checks it with JS.CheckScript. A syntax error it returns as a
 	// *jsrt.SyntaxError answers 400 with its line and column.

@@ -149,12 +149,11 @@ func validateDependencies(deps map[string]string) error {
 		if len(n) > keyhook.MaxDependencyNameLen || !npmNamePattern.MatchString(n) {
 			return payloadError("'Invalid npm package name: %q' on property dependencies", n)
 		}
-		v := strings.TrimSpace(deps[n])
-		if v == "" {
-			return payloadError("'Invalid version %q for dependency %q: expected a semver version or range' on property dependencies", deps[n], n)
-		}
-		if _, err := semver.NewConstraint(v); err != nil {
-			return payloadError("'Invalid version %q for dependency %q: expected a semver version or range' on property dependencies", deps[n], n)
+		// Kept as given; blank means "latest", as in npm.
+		if v := strings.TrimSpace(deps[n]); v != "" && v != "latest" {
+			if _, err := semver.NewConstraint(v); err != nil {
+				return payloadError("'Invalid version %q for dependency %q: expected a version, a semver range, \"latest\" or nothing' on property dependencies", deps[n], n)
+			}
 		}
 	}
 	return nil
@@ -264,6 +263,13 @@ func (h *Handler) createHook(w http.ResponseWriter, r *http.Request) error {
 	if hook.Dependencies == nil {
 		hook.Dependencies = map[string]string{}
 	}
+	// Before the transaction: a build may download packages for a while,
+	// and must not hold SQLite's writer meanwhile.
+	built, err := h.buildHook(r.Context(), hook.Script, hook.Dependencies)
+	if err != nil {
+		return err
+	}
+	built.apply(hook)
 	err = h.Store.InTx(r.Context(), func(ctx context.Context, tx store.Tx) error {
 		all, err := allHooks(ctx, tx, store.HookListParams{})
 		if err != nil {
@@ -332,12 +338,59 @@ func (h *Handler) updateHook(w http.ResponseWriter, r *http.Request) error {
 	if err := h.checkScript(in.Script); err != nil {
 		return err
 	}
+	// A change of script or dependencies rebuilds the hook, outside the
+	// transaction, from the stored hook with the change applied; the build
+	// is saved only if the hook still has what it was made from (another
+	// PATCH may have changed it meanwhile: then build again).
+	id := r.PathValue("id")
+	for attempt := 1; ; attempt++ {
+		var built *hookBuild
+		if in.Script != nil || in.hasDeps {
+			cur, err := h.Store.HookGet(r.Context(), id)
+			if err != nil {
+				return fmt.Errorf("update hook: %w", notFoundAs(err, errHookNotFound))
+			}
+			script, deps := cur.Script, cur.Dependencies
+			if in.Script != nil {
+				script = *in.Script
+			}
+			if in.hasDeps {
+				deps = in.Dependencies
+			}
+			if built, err = h.buildHook(r.Context(), script, deps); err != nil {
+				return err
+			}
+		}
+		hook, err := h.saveHookUpdate(r.Context(), id, in, built)
+		if errors.Is(err, errHookBuildStale) {
+			if attempt < 3 {
+				continue
+			}
+			return conflict("", "The hook kept changing while it was being built; try again")
+		}
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, viewHook(hook))
+		return nil
+	}
+}
+
+// saveHookUpdate applies in (and built, when not nil) to the stored hook in
+// one transaction.
+func (h *Handler) saveHookUpdate(ctx context.Context, id string, in hookInput, built *hookBuild) (*keyhook.Hook, error) {
 	var hook *keyhook.Hook
-	err = h.Store.InTx(r.Context(), func(ctx context.Context, tx store.Tx) error {
+	err := h.Store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
 		var err error
 		var trigger keyhook.TriggerID
-		hook, err = tx.HookUpdate(ctx, r.PathValue("id"), func(hook *keyhook.Hook) error {
+		hook, err = tx.HookUpdate(ctx, id, func(hook *keyhook.Hook) error {
 			trigger = hook.TriggerID
+			if built != nil {
+				if !built.builtFrom(hook, in) {
+					return errHookBuildStale
+				}
+				built.apply(hook)
+			}
 			if in.Name != nil && *in.Name != hook.Name {
 				all, err := allHooks(ctx, tx, store.HookListParams{})
 				if err != nil {
@@ -376,10 +429,9 @@ func (h *Handler) updateHook(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	writeJSON(w, http.StatusOK, viewHook(hook))
-	return nil
+	return hook, nil
 }
 
 func (h *Handler) deleteHook(w http.ResponseWriter, r *http.Request) error {

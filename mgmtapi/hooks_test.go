@@ -154,7 +154,7 @@ func TestHookCreateValidation(t *testing.T) {
 		{"bad trigger", valid(func(m map[string]any) { m["triggerId"] = "post-login" }), 400, "invalid_body", "Payload validation error: 'No enum match for: \"post-login\"' on property triggerId (Allowed values: credentials-exchange, pre-user-registration, post-user-registration, post-change-password, send-phone-message)."},
 		{"syntax error", valid(func(m map[string]any) { m["script"] = "module.exports = function (user, context, cb) {\n  cb(;\n};" }), 400, "invalid_body", "Script syntax error at line 2, column…"},
 		{"bad dependency name", valid(func(m map[string]any) { m["dependencies"] = map[string]string{"Bad Name": "1.0.0"} }), 400, "invalid_body", "Payload validation error: 'Invalid npm package name: \"Bad Name\"' on property dependencies."},
-		{"bad dependency version", valid(func(m map[string]any) { m["dependencies"] = map[string]string{"lodash": "latest-ish"} }), 400, "invalid_body", "Payload validation error: 'Invalid version \"latest-ish\" for dependency \"lodash\": expected a semver version or range' on property dependencies."},
+		{"bad dependency version", valid(func(m map[string]any) { m["dependencies"] = map[string]string{"lodash": "latest-ish"} }), 400, "invalid_body", "Payload validation error: 'Invalid version \"latest-ish\" for dependency \"lodash\": expected a version, a semver range, \"latest\" or nothing' on property dependencies."},
 		{"malformed JSON", `{"name":`, 400, "invalid_body", "Invalid request payload JSON format"},
 		{"array body", `[]`, 400, "invalid_body", "Payload validation error: 'Expected type object but found type array'."},
 		{"empty body", ``, 400, "invalid_body", "Payload validation error: 'Expected type object but found type null'."},

@@ -40,6 +40,9 @@ type bundle struct {
 	srv    *httptest.Server
 	signer *signer.Signer // the tenant's real signer, holding testKey
 	admin  string         // a client token with every scope
+	// dbPath and box reopen the database as a restarted server would.
+	dbPath string
+	box    *secretbox.Box
 }
 
 var allScopes = []string{
@@ -73,8 +76,9 @@ func setup(t testing.TB) *bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
+	dbPath := filepath.Join(t.TempDir(), "keyhook.db")
 	db, err := sqlite.Open(ctx, sqlite.Config{
-		Path: filepath.Join(t.TempDir(), "keyhook.db"), Sealer: box,
+		Path: dbPath, Sealer: box,
 		Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
@@ -115,7 +119,7 @@ func setup(t testing.TB) *bundle {
 	h.Mount(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	b := &bundle{t: t, mux: mux, db: db, h: h, srv: srv, signer: sign}
+	b := &bundle{t: t, mux: mux, db: db, h: h, srv: srv, signer: sign, dbPath: dbPath, box: box}
 	b.admin = b.token(allScopes...)
 	return b
 }

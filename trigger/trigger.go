@@ -145,7 +145,7 @@ func (e *Engine) enabledHook(ctx context.Context, t keyhook.TriggerID, view *con
 // runHook runs one hook step with the step timeout, bounded by the chain's
 // remaining time through ctx, and records its execution.
 func (e *Engine) runHook(ctx context.Context, h *keyhook.Hook, args []any, timeout time.Duration) (jsrt.HookResult, keyhook.HookExecution) {
-	res := e.JS.RunHook(ctx, jsrt.HookCall{Script: h.Script, Trigger: h.TriggerID, Args: args, Timeout: timeout, Slot: "hook:" + h.ID})
+	res := e.JS.RunHook(ctx, jsrt.HookCall{Script: h.Code(), Trigger: h.TriggerID, Args: args, Timeout: timeout, Slot: "hook:" + h.ID})
 	exec := keyhook.HookExecution{
 		HookID:     h.ID,
 		Name:       h.Name,

@@ -199,7 +199,8 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 	if err := delivery.Register(workers, triggers); err != nil {
 		return err
 	}
-	// Action drafts are built by a queue job, with npm dependencies.
+	// Action drafts are built by a queue job, with npm dependencies; hooks
+	// with theirs when they are saved (mgmtapi).
 	builder := &npmBuilder{registry: o.npmRegistry, cacheDir: npmCacheDir(o.dataDir), logger: logger}
 	if err := actionbuild.Register(workers, &actionbuild.Runner{Store: st, Builder: builder, Logger: logger}); err != nil {
 		return err
@@ -243,7 +244,7 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 				SignupsPerIP: o.protection.signups()},
 			&mgmtapi.Handler{Store: st, Verifier: sign, Issuer: issuer, Audience: boot.Audience, Tenant: tenant, Triggers: triggers, JS: js, CheckActionCode: checkActionCode,
 				Limiter: limiter, Logs: logs, Logger: logger, Now: time.Now, MaxLoginFailures: o.protection.maxLoginFailures,
-				ConfigChanged: config.Invalidate},
+				ConfigChanged: config.Invalidate, HookBuilder: builder},
 		},
 	})
 

@@ -14,6 +14,7 @@ import (
 func hookFromRow(r dbsqlc.Hook) (*keyhook.Hook, error) {
 	h := &keyhook.Hook{
 		ID: r.ID, Name: r.Name, Script: r.Script, TriggerID: keyhook.TriggerID(r.TriggerID), Enabled: r.Enabled,
+		Bundle: r.Bundle, BundleHash: r.BundleHash,
 		CreatedAt: r.CreatedAt.Time, UpdatedAt: r.UpdatedAt.Time,
 	}
 	var j jsonCols
@@ -29,6 +30,7 @@ func (q *queries) HookCreate(ctx context.Context, h *keyhook.Hook) error {
 	var j jsonArgs
 	p := dbsqlc.HookCreateParams{
 		ID: h.ID, Name: h.Name, Script: h.Script, TriggerID: string(h.TriggerID), Enabled: h.Enabled,
+		Bundle: h.Bundle, BundleHash: h.BundleHash,
 		Dependencies: j.encode(h.Dependencies, "{}"), CreatedAt: column.Of(h.CreatedAt), UpdatedAt: column.Of(h.UpdatedAt),
 	}
 	if j.err != nil {
@@ -76,6 +78,7 @@ func (q *queries) HookUpdate(ctx context.Context, id string, fn func(h *keyhook.
 			var j jsonArgs
 			p := dbsqlc.HookUpdateParams{
 				ID: h.ID, Name: h.Name, Script: h.Script, TriggerID: string(h.TriggerID), Enabled: h.Enabled,
+				Bundle: h.Bundle, BundleHash: h.BundleHash,
 				Dependencies: j.encode(h.Dependencies, "{}"), UpdatedAt: column.Of(h.UpdatedAt),
 			}
 			if j.err != nil {

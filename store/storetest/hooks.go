@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ var hookTests = []subtest{
 	{"Hook/List", testHookList},
 	{"Hook/Secrets", testHookSecrets},
 	{"Hook/DeleteRemovesSecrets", testHookDeleteRemovesSecrets},
+	{"Hook/Bundle", testHookBundle},
 }
 
 func newHook(name string, trigger keyhook.TriggerID, enabled bool) *keyhook.Hook {
@@ -178,6 +180,51 @@ func testHookList(t *testing.T, s store.Store) {
 			mustEqual(t, total, tt.wantTotal)
 		})
 	}
+}
+
+// testHookBundle: the build saved with a hook is what every read returns,
+// an update that leaves it alone keeps it, and clearing it leaves the script
+// to run as written.
+func testHookBundle(t *testing.T, s store.Store) {
+	h := newHook("bundled", keyhook.TriggerCredentialsExchange, true)
+	// Large and not ASCII, as bundles of real packages are.
+	h.Bundle = "var lodash = \"✓\";\n" + strings.Repeat("// padding of a real bundle\n", 40000) + "module.exports = function () {};"
+	h.BundleHash = "sha256-0123abcd"
+	must(t, s.HookCreate(ctx(t), h))
+	got, err := s.HookGet(ctx(t), h.ID)
+	must(t, err)
+	mustEqual(t, got, h)
+	mustEqual(t, got.Code(), h.Bundle)
+	enabled, err := s.HookGetEnabled(ctx(t), h.TriggerID)
+	must(t, err)
+	mustEqual(t, enabled.Bundle, h.Bundle)
+	list, _, err := s.HookList(ctx(t), store.HookListParams{})
+	must(t, err)
+	mustEqual(t, len(list), 1)
+	mustEqual(t, list[0].BundleHash, h.BundleHash)
+
+	ret, err := s.HookUpdate(ctx(t), h.ID, func(cur *keyhook.Hook) error { cur.Name = "renamed"; return nil })
+	must(t, err)
+	mustEqual(t, ret.Bundle, h.Bundle)
+	mustEqual(t, ret.BundleHash, h.BundleHash)
+
+	ret, err = s.HookUpdate(ctx(t), h.ID, func(cur *keyhook.Hook) error {
+		cur.Bundle, cur.BundleHash = "module.exports = function () { /* rebuilt */ };", "sha256-feed"
+		return nil
+	})
+	must(t, err)
+	got, err = s.HookGet(ctx(t), h.ID)
+	must(t, err)
+	mustEqual(t, got, ret)
+	mustEqual(t, got.BundleHash, "sha256-feed")
+
+	_, err = s.HookUpdate(ctx(t), h.ID, func(cur *keyhook.Hook) error { cur.Bundle, cur.BundleHash = "", ""; return nil })
+	must(t, err)
+	got, err = s.HookGet(ctx(t), h.ID)
+	must(t, err)
+	mustEqual(t, got.Bundle, "")
+	mustEqual(t, got.BundleHash, "")
+	mustEqual(t, got.Code(), h.Script)
 }
 
 func testHookSecrets(t *testing.T, s store.Store) {

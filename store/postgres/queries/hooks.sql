@@ -1,6 +1,6 @@
 -- name: HookCreate :exec
-INSERT INTO hooks (id, name, script, trigger_id, enabled, dependencies, created_at, updated_at)
-VALUES (@id, @name, @script, @trigger_id, @enabled, @dependencies, @created_at, @updated_at);
+INSERT INTO hooks (id, name, script, trigger_id, enabled, dependencies, bundle, bundle_hash, created_at, updated_at)
+VALUES (@id, @name, @script, @trigger_id, @enabled, @dependencies, @bundle, @bundle_hash, @created_at, @updated_at);
 
 -- name: HookGet :one
 SELECT * FROM hooks WHERE id = @id;
@@ -33,7 +33,7 @@ LIMIT sqlc.arg('limit') OFFSET sqlc.arg('offset');
 -- name: HookUpdate :one
 UPDATE hooks SET
     name = @name, script = @script, trigger_id = @trigger_id, enabled = @enabled,
-    dependencies = @dependencies, updated_at = @updated_at
+    dependencies = @dependencies, bundle = @bundle, bundle_hash = @bundle_hash, updated_at = @updated_at
 WHERE id = @id
 RETURNING *;
 

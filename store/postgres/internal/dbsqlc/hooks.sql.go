@@ -32,8 +32,8 @@ func (q *Queries) HookCount(ctx context.Context, arg HookCountParams) (int64, er
 }
 
 const HookCreate = `-- name: HookCreate :exec
-INSERT INTO hooks (id, name, script, trigger_id, enabled, dependencies, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+INSERT INTO hooks (id, name, script, trigger_id, enabled, dependencies, bundle, bundle_hash, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 `
 
 type HookCreateParams struct {
@@ -43,6 +43,8 @@ type HookCreateParams struct {
 	TriggerID    string
 	Enabled      bool
 	Dependencies []byte
+	Bundle       string
+	BundleHash   string
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }
@@ -55,6 +57,8 @@ func (q *Queries) HookCreate(ctx context.Context, arg HookCreateParams) error {
 		arg.TriggerID,
 		arg.Enabled,
 		arg.Dependencies,
+		arg.Bundle,
+		arg.BundleHash,
 		arg.CreatedAt,
 		arg.UpdatedAt,
 	)
@@ -75,7 +79,7 @@ func (q *Queries) HookDelete(ctx context.Context, id string) (int64, error) {
 }
 
 const HookGet = `-- name: HookGet :one
-SELECT id, name, script, trigger_id, enabled, dependencies, created_at, updated_at FROM hooks WHERE id = $1
+SELECT id, name, script, trigger_id, enabled, dependencies, created_at, updated_at, bundle, bundle_hash FROM hooks WHERE id = $1
 `
 
 func (q *Queries) HookGet(ctx context.Context, id string) (Hook, error) {
@@ -90,12 +94,14 @@ func (q *Queries) HookGet(ctx context.Context, id string) (Hook, error) {
 		&i.Dependencies,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Bundle,
+		&i.BundleHash,
 	)
 	return i, err
 }
 
 const HookGetEnabled = `-- name: HookGetEnabled :one
-SELECT id, name, script, trigger_id, enabled, dependencies, created_at, updated_at FROM hooks WHERE trigger_id = $1 AND enabled
+SELECT id, name, script, trigger_id, enabled, dependencies, created_at, updated_at, bundle, bundle_hash FROM hooks WHERE trigger_id = $1 AND enabled
 `
 
 func (q *Queries) HookGetEnabled(ctx context.Context, triggerID string) (Hook, error) {
@@ -110,12 +116,14 @@ func (q *Queries) HookGetEnabled(ctx context.Context, triggerID string) (Hook, e
 		&i.Dependencies,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Bundle,
+		&i.BundleHash,
 	)
 	return i, err
 }
 
 const HookGetForUpdate = `-- name: HookGetForUpdate :one
-SELECT id, name, script, trigger_id, enabled, dependencies, created_at, updated_at FROM hooks WHERE id = $1 FOR UPDATE
+SELECT id, name, script, trigger_id, enabled, dependencies, created_at, updated_at, bundle, bundle_hash FROM hooks WHERE id = $1 FOR UPDATE
 `
 
 // HookGetForUpdate locks the hook's row for the update convention, also for
@@ -135,12 +143,14 @@ func (q *Queries) HookGetForUpdate(ctx context.Context, id string) (Hook, error)
 		&i.Dependencies,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Bundle,
+		&i.BundleHash,
 	)
 	return i, err
 }
 
 const HookList = `-- name: HookList :many
-SELECT id, name, script, trigger_id, enabled, dependencies, created_at, updated_at FROM hooks
+SELECT id, name, script, trigger_id, enabled, dependencies, created_at, updated_at, bundle, bundle_hash FROM hooks
 WHERE (NOT cast($1 AS boolean) OR enabled = cast($2 AS boolean))
     AND (cast($3 AS text) = '' OR trigger_id = $3)
 ORDER BY created_at, id
@@ -179,6 +189,8 @@ func (q *Queries) HookList(ctx context.Context, arg HookListParams) ([]Hook, err
 			&i.Dependencies,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.Bundle,
+			&i.BundleHash,
 		); err != nil {
 			return nil, err
 		}
@@ -226,9 +238,9 @@ func (q *Queries) HookSecretsPut(ctx context.Context, arg HookSecretsPutParams) 
 const HookUpdate = `-- name: HookUpdate :one
 UPDATE hooks SET
     name = $1, script = $2, trigger_id = $3, enabled = $4,
-    dependencies = $5, updated_at = $6
-WHERE id = $7
-RETURNING id, name, script, trigger_id, enabled, dependencies, created_at, updated_at
+    dependencies = $5, bundle = $6, bundle_hash = $7, updated_at = $8
+WHERE id = $9
+RETURNING id, name, script, trigger_id, enabled, dependencies, created_at, updated_at, bundle, bundle_hash
 `
 
 type HookUpdateParams struct {
@@ -237,6 +249,8 @@ type HookUpdateParams struct {
 	TriggerID    string
 	Enabled      bool
 	Dependencies []byte
+	Bundle       string
+	BundleHash   string
 	UpdatedAt    time.Time
 	ID           string
 }
@@ -248,6 +262,8 @@ func (q *Queries) HookUpdate(ctx context.Context, arg HookUpdateParams) (Hook, e
 		arg.TriggerID,
 		arg.Enabled,
 		arg.Dependencies,
+		arg.Bundle,
+		arg.BundleHash,
 		arg.UpdatedAt,
 		arg.ID,
 	)
@@ -261,6 +277,8 @@ func (q *Queries) HookUpdate(ctx context.Context, arg HookUpdateParams) (Hook, e
 		&i.Dependencies,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Bundle,
+		&i.BundleHash,
 	)
 	return i, err
 }

@@ -122,6 +122,8 @@ type Hook struct {
 	Dependencies []byte
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	Bundle       string
+	BundleHash   string
 }
 
 type HookSecret struct {

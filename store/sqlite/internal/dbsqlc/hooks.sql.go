@@ -33,8 +33,8 @@ func (q *Queries) HookCount(ctx context.Context, arg HookCountParams) (int64, er
 }
 
 const HookCreate = `-- name: HookCreate :exec
-INSERT INTO hooks (id, name, script, trigger_id, enabled, dependencies, created_at, updated_at)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+INSERT INTO hooks (id, name, script, trigger_id, enabled, dependencies, bundle, bundle_hash, created_at, updated_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
 `
 
 type HookCreateParams struct {
@@ -44,6 +44,8 @@ type HookCreateParams struct {
 	TriggerID    string
 	Enabled      bool
 	Dependencies string
+	Bundle       string
+	BundleHash   string
 	CreatedAt    column.Time
 	UpdatedAt    column.Time
 }
@@ -56,6 +58,8 @@ func (q *Queries) HookCreate(ctx context.Context, arg HookCreateParams) error {
 		arg.TriggerID,
 		arg.Enabled,
 		arg.Dependencies,
+		arg.Bundle,
+		arg.BundleHash,
 		arg.CreatedAt,
 		arg.UpdatedAt,
 	)
@@ -76,7 +80,7 @@ func (q *Queries) HookDelete(ctx context.Context, id string) (int64, error) {
 }
 
 const HookGet = `-- name: HookGet :one
-SELECT id, name, script, trigger_id, enabled, dependencies, created_at, updated_at FROM hooks WHERE id = ?1
+SELECT id, name, script, trigger_id, enabled, dependencies, created_at, updated_at, bundle, bundle_hash FROM hooks WHERE id = ?1
 `
 
 func (q *Queries) HookGet(ctx context.Context, id string) (Hook, error) {
@@ -91,12 +95,14 @@ func (q *Queries) HookGet(ctx context.Context, id string) (Hook, error) {
 		&i.Dependencies,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Bundle,
+		&i.BundleHash,
 	)
 	return i, err
 }
 
 const HookGetEnabled = `-- name: HookGetEnabled :one
-SELECT id, name, script, trigger_id, enabled, dependencies, created_at, updated_at FROM hooks WHERE trigger_id = ?1 AND enabled
+SELECT id, name, script, trigger_id, enabled, dependencies, created_at, updated_at, bundle, bundle_hash FROM hooks WHERE trigger_id = ?1 AND enabled
 `
 
 func (q *Queries) HookGetEnabled(ctx context.Context, triggerID string) (Hook, error) {
@@ -111,12 +117,14 @@ func (q *Queries) HookGetEnabled(ctx context.Context, triggerID string) (Hook, e
 		&i.Dependencies,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Bundle,
+		&i.BundleHash,
 	)
 	return i, err
 }
 
 const HookList = `-- name: HookList :many
-SELECT id, name, script, trigger_id, enabled, dependencies, created_at, updated_at FROM hooks
+SELECT id, name, script, trigger_id, enabled, dependencies, created_at, updated_at, bundle, bundle_hash FROM hooks
 WHERE (NOT cast(?1 AS boolean) OR enabled = cast(?2 AS boolean))
     AND (cast(?3 AS text) = '' OR trigger_id = ?3)
 ORDER BY created_at, id
@@ -155,6 +163,8 @@ func (q *Queries) HookList(ctx context.Context, arg HookListParams) ([]Hook, err
 			&i.Dependencies,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.Bundle,
+			&i.BundleHash,
 		); err != nil {
 			return nil, err
 		}
@@ -205,9 +215,9 @@ func (q *Queries) HookSecretsPut(ctx context.Context, arg HookSecretsPutParams) 
 const HookUpdate = `-- name: HookUpdate :one
 UPDATE hooks SET
     name = ?1, script = ?2, trigger_id = ?3, enabled = ?4,
-    dependencies = ?5, updated_at = ?6
-WHERE id = ?7
-RETURNING id, name, script, trigger_id, enabled, dependencies, created_at, updated_at
+    dependencies = ?5, bundle = ?6, bundle_hash = ?7, updated_at = ?8
+WHERE id = ?9
+RETURNING id, name, script, trigger_id, enabled, dependencies, created_at, updated_at, bundle, bundle_hash
 `
 
 type HookUpdateParams struct {
@@ -216,6 +226,8 @@ type HookUpdateParams struct {
 	TriggerID    string
 	Enabled      bool
 	Dependencies string
+	Bundle       string
+	BundleHash   string
 	UpdatedAt    column.Time
 	ID           string
 }
@@ -227,6 +239,8 @@ func (q *Queries) HookUpdate(ctx context.Context, arg HookUpdateParams) (Hook, e
 		arg.TriggerID,
 		arg.Enabled,
 		arg.Dependencies,
+		arg.Bundle,
+		arg.BundleHash,
 		arg.UpdatedAt,
 		arg.ID,
 	)
@@ -240,6 +254,8 @@ func (q *Queries) HookUpdate(ctx context.Context, arg HookUpdateParams) (Hook, e
 		&i.Dependencies,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Bundle,
+		&i.BundleHash,
 	)
 	return i, err
 }

@@ -122,6 +122,8 @@ type Hook struct {
 	Dependencies string
 	CreatedAt    column.Time
 	UpdatedAt    column.Time
+	Bundle       string
+	BundleHash   string
 }
 
 type HookSecret struct {
