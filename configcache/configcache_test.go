@@ -390,10 +390,10 @@ func TestInvalidateDuringRead(t *testing.T) {
 	}
 	// The read is in flight (its generation taken); a change commits and
 	// is announced before the read answers.
-	if err := st.Store.ClientCreate(ctx, &keyhook.Client{ClientID: "c", Name: "n"}); err != nil {
+	if err := st.ClientCreate(ctx, &keyhook.Client{ClientID: "c", Name: "n"}); err != nil {
 		t.Fatal(err)
 	}
-	want, err := st.Store.ConfigVersion(ctx)
+	want, err := st.Store.ConfigVersion(ctx) // the store itself, not the gate
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -266,7 +266,7 @@ return { rs, hs, rsSub: jwt.verify(rs, s.RSA_PUBLIC, { algorithms: ['RS256'] }).
 					t.Errorf("refusals %s", b)
 				}
 				// The signatures are real: Go verifies them.
-				sig, err := jose.ParseSigned(r["rs"].(string), []jose.SignatureAlgorithm{jose.RS256})
+				sig, err := jose.ParseSignedCompact(r["rs"].(string), []jose.SignatureAlgorithm{jose.RS256})
 				if err != nil {
 					t.Fatal(err)
 				}
