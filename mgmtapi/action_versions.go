@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/keyhook/keyhook"
+	"github.com/keyhook/keyhook/jsrt"
 	"github.com/keyhook/keyhook/store"
 )
 
@@ -84,6 +86,7 @@ func (h *Handler) deployAction(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var view versionView
+	var deployed *keyhook.ActionVersion
 	err := h.Store.InTx(r.Context(), func(ctx context.Context, tx store.Tx) error {
 		var action *keyhook.Action
 		v, err := tx.ActionDeploy(ctx, r.PathValue("id"), func(a *keyhook.Action, v *keyhook.ActionVersion) error {
@@ -101,11 +104,13 @@ func (h *Handler) deployAction(w http.ResponseWriter, r *http.Request) error {
 		}
 		action.DeployedVersionID = v.ID
 		view = viewVersion(action, v, true)
+		deployed = v
 		return nil
 	})
 	if err != nil {
 		return err
 	}
+	h.prepareVersion(r.Context(), deployed)
 	writeJSON(w, http.StatusOK, view)
 	return nil
 }
@@ -185,6 +190,7 @@ func (h *Handler) deployActionVersion(w http.ResponseWriter, r *http.Request) er
 		return notFoundAs(err, errActionVersionNotFound)
 	}
 	var view versionView
+	var deployed *keyhook.ActionVersion
 	err = h.Store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
 		var action *keyhook.Action
 		v, err := tx.ActionDeploy(ctx, actionID, func(a *keyhook.Action, v *keyhook.ActionVersion) error {
@@ -203,11 +209,13 @@ func (h *Handler) deployActionVersion(w http.ResponseWriter, r *http.Request) er
 		}
 		action.DeployedVersionID = v.ID
 		view = viewVersion(action, v, true)
+		deployed = v
 		return nil
 	})
 	if err != nil {
 		return err
 	}
+	h.prepareVersion(r.Context(), deployed)
 	writeJSON(w, http.StatusOK, view)
 	return nil
 }
@@ -216,4 +224,24 @@ func (h *Handler) deployActionVersion(w http.ResponseWriter, r *http.Request) er
 func draftIs(a *keyhook.Action, v *keyhook.ActionVersion) bool {
 	return a.Status == keyhook.ActionBuilt && a.Code == v.Code && a.Runtime == v.Runtime && a.BundleHash == v.BundleHash &&
 		slices.Equal(a.Dependencies, v.Dependencies) && slices.Equal(a.SupportedTriggers, v.SupportedTriggers)
+}
+
+// prepareVersion compiles a just-deployed version and initialises a warm
+// runtime for it, in the slot the trigger chain runs it from, before the
+// deploy answers: the first execution pays no parse or module
+// initialisation. A failure is logged, not returned: the version is
+// deployed, and its execution reports the same error.
+func (h *Handler) prepareVersion(ctx context.Context, v *keyhook.ActionVersion) {
+	if h.JS == nil || v == nil || v.Bundle == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	for _, t := range v.SupportedTriggers {
+		spec := jsrt.Spec{Convention: jsrt.ConventionAction, Trigger: t.ID, Script: v.Bundle,
+			Slot: "action:" + v.ActionID + ":" + v.ID}
+		if err := h.JS.Prepare(ctx, spec); err != nil {
+			h.logger().WarnContext(ctx, "mgmtapi: prepare deployed action", "action_id", v.ActionID, "version", v.Number, "err", err)
+		}
+	}
 }
